@@ -1,0 +1,275 @@
+// Owns herdd's wiring: it loads the node's configuration and TLS material, starts the local
+// etcd member (voters), connects the store, bootstraps a new cluster's first records, and
+// starts the membership view, the peer server, the API server, the node agent and (voters) the
+// coordinator election, in that order; stop() undoes them in reverse. No decisions live here.
+
+import { join } from 'node:path';
+import { existsSync, rmSync, renameSync } from 'node:fs';
+import { systemClock, systemTimers } from '../core/clock.js';
+import { splitHostPort, type NodeConfig } from '../core/config.js';
+import { timingDefaults, type Timing } from '../core/limits.js';
+import { systemRandom } from '../core/random.js';
+import { err, ok, type Failure, type Result } from '../core/result.js';
+import { PeerClient } from '../net/client.js';
+import { PeerServer } from '../net/transport.js';
+import { EtcdStore } from '../store/etcd.js';
+import { EtcdMember, etcdClient, addMember } from '../store/etcd-member.js';
+import { Election, type Leadership } from '../store/election.js';
+import { Records } from '../store/records.js';
+import { recordEvent } from '../store/events.js';
+import { MembershipView } from '../membership/view.js';
+import { MembershipCoordinator } from '../membership/coordinator.js';
+import { NodeAgent } from '../membership/agent.js';
+import { admit } from '../membership/admission.js';
+import { buildApp, startApiServer, openApiDocument, route, type ApiServer } from '../api/server.js';
+import { clusterRoutes } from '../api/routes/cluster.js';
+import { accessRoutes } from '../api/routes/access.js';
+import { kvRoutes } from '../api/routes/kv.js';
+import type { ApiContext } from '../api/context.js';
+import { dataPaths, loadNodeConfig, readText, type DataPaths } from './paths.js';
+import { bootstrapCluster } from './bootstrap.js';
+import { leaveCluster, removeNode } from './node-ops.js';
+import type { Etcd3 } from 'etcd3';
+
+export const herdVersion = '0.1.0';
+
+export interface Tls {
+  readonly caPem: string;
+  readonly certPem: string;
+  readonly keyPem: string;
+  readonly caKeyPem: string | undefined;
+}
+
+export class Herdd {
+  private etcd: EtcdMember | undefined;
+  store!: EtcdStore;
+  records!: Records;
+  view!: MembershipView;
+  private peerServer: PeerServer | undefined;
+  private api: ApiServer | undefined;
+  agent!: NodeAgent;
+  private election: Election | undefined;
+  private coordinator: MembershipCoordinator | undefined;
+  private readonly peerClients = new Map<string, PeerClient>();
+  private adminClient: Etcd3 | undefined;
+  readonly timing: Timing;
+  private stopping = false;
+  /** Called when the daemon must exit (after `leave`, or if etcd dies). */
+  onExitRequest: (code: number) => void = () => {};
+
+  private constructor(
+    readonly paths: DataPaths,
+    readonly config: NodeConfig,
+    readonly tls: Tls,
+    readonly log: (msg: string) => void,
+  ) {
+    this.timing = { ...timingDefaults, ...(config.timing ?? {}) } as Timing;
+  }
+
+  static async start(dataDir: string, log: (msg: string) => void): Promise<Result<Herdd, Failure>> {
+    const paths = dataPaths(dataDir);
+    const config = loadNodeConfig(paths.config);
+    if (!config.ok) return config;
+    for (const f of [paths.caCert, paths.nodeCert, paths.nodeKey]) {
+      if (!existsSync(f)) return err({ code: 'not_found', field: f, message: `${f} is missing: the data dir was not made by herd init or herd join` });
+    }
+    const tls: Tls = {
+      caPem: readText(paths.caCert),
+      certPem: readText(paths.nodeCert),
+      keyPem: readText(paths.nodeKey),
+      caKeyPem: existsSync(paths.caKey) ? readText(paths.caKey) : undefined,
+    };
+    const herdd = new Herdd(paths, config.value, tls, log);
+    const started = await herdd.run();
+    if (!started.ok) {
+      await herdd.stop();
+      return started;
+    }
+    return ok(herdd);
+  }
+
+  private async run(): Promise<Result<void, Failure>> {
+    const { config, paths, tls } = this;
+    if (config.role === 'voter') {
+      const started = await this.startEtcd();
+      if (!started.ok) return started;
+    }
+    const ownEndpoint = config.listen.etcdClient ? `https://${config.listen.etcdClient}` : undefined;
+    const endpoints = [...new Set([...(ownEndpoint ? [ownEndpoint] : []), ...config.etcd.endpoints])];
+    this.store = EtcdStore.connect({ endpoints, tls: { caPem: tls.caPem, certPem: tls.certPem, keyPem: tls.keyPem } });
+    this.adminClient = etcdClient(endpoints, tls);
+    this.records = new Records(this.store, config.cluster);
+    await this.waitForStore();
+    if (this.stopping) return err({ code: 'stopped', message: 'stopped while starting' });
+    if (existsSync(paths.bootstrap)) {
+      const b = await bootstrapCluster(this, paths.bootstrap);
+      if (!b.ok) return b;
+    }
+    this.view = new MembershipView(this.records, config.node, this.log);
+    await this.view.start();
+
+    const peer = splitHostPort(config.listen.peer);
+    this.peerServer = new PeerServer({ caPem: tls.caPem, certPem: tls.certPem, keyPem: tls.keyPem });
+    this.peerServer.handle('heartbeat', async (params, from) => this.onHeartbeat(params, from.nodeName));
+    const listening = await this.peerServer.listen(peer.host, peer.port);
+    if (!listening.ok) return listening;
+
+    const api = splitHostPort(config.listen.api);
+    const routes = this.routes();
+    const app = buildApp(this.records, routes);
+    try {
+      this.api = await startApiServer(app, { host: api.host, port: api.port, tls });
+    } catch (e) {
+      return err({ code: 'listen_failed', field: 'listen.api', message: `cannot listen on ${config.listen.api}: ${(e as Error).message}` });
+    }
+
+    this.agent = new NodeAgent({
+      records: this.records, view: this.view, self: config.node, version: herdVersion, timing: this.timing,
+      clock: systemClock, timers: systemTimers, log: this.log,
+      sendHeartbeat: (address, message) => this.peerClient(address).request('heartbeat', message, { timeoutMs: this.timing.heartbeatIntervalMs * 2 }),
+    });
+    await this.agent.start();
+
+    if (config.role === 'voter') {
+      this.election = new Election(this.store, this.records.prefix, { node: config.node, peerAddress: config.listen.peer, apiAddress: config.listen.api }, {
+        leaseTtlMs: this.timing.electionLeaseTtlMs, clock: systemClock, timers: systemTimers, log: this.log,
+      });
+      this.election.onChange((l) => this.onLeadership(l));
+      this.election.start();
+    }
+    this.log(`herdd ${herdVersion} running: node ${config.node} (${config.role}) of cluster ${config.cluster}, API https://${config.listen.api}`);
+    return ok(undefined);
+  }
+
+  private async startEtcd(): Promise<Result<void, Failure>> {
+    const { config, paths } = this;
+    if (!config.listen.etcdClient || !config.listen.etcdPeer) {
+      return err({ code: 'invalid', field: 'listen.etcdPeer', message: `${paths.config}: a voter needs listen.etcdClient and listen.etcdPeer` });
+    }
+    const peerUrl = `https://${config.listen.etcdPeer}`;
+    this.etcd = new EtcdMember({
+      name: config.node,
+      dataDir: paths.etcdDir,
+      clientUrl: `https://${config.listen.etcdClient}`,
+      peerUrl,
+      initialCluster: config.etcd.initialCluster ?? `${config.node}=${peerUrl}`,
+      initialClusterState: config.etcd.initialClusterState ?? 'new',
+      tls: { caFile: paths.caCert, certFile: paths.nodeCert, keyFile: paths.nodeKey },
+      logFile: join(paths.logDir, 'etcd.log'),
+      ...(config.etcd.binary ? { binary: config.etcd.binary } : {}),
+    });
+    return this.etcd.start((code) => {
+      if (this.stopping) return;
+      this.log(`etcd exited (status ${code}); see ${join(paths.logDir, 'etcd.log')}. herdd stops: a voter without its member cannot serve`);
+      this.onExitRequest(1);
+    });
+  }
+
+  private async waitForStore(): Promise<void> {
+    const startedMs = Date.now();
+    let lastLogMs = startedMs;
+    while (!this.stopping) {
+      const r = await this.store.get(`${this.records.prefix}coordinator`);
+      if (r.ok) return;
+      if (Date.now() - lastLogMs > 5000) {
+        lastLogMs = Date.now();
+        this.log(`waiting for the cluster state (etcd quorum) for ${Math.round((Date.now() - startedMs) / 1000)} s: ${r.error.message}`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+
+  private peerClient(address: string): PeerClient {
+    let c = this.peerClients.get(address);
+    if (!c) {
+      const { host, port } = splitHostPort(address);
+      c = new PeerClient({ host, port, caPem: this.tls.caPem, certPem: this.tls.certPem, keyPem: this.tls.keyPem, random: systemRandom });
+      this.peerClients.set(address, c);
+    }
+    return c;
+  }
+
+  private async onHeartbeat(params: unknown, from: string): Promise<unknown> {
+    const p = params as { node?: unknown };
+    if (p.node !== from) throw Object.assign(new Error(`heartbeat names ${String(p.node)} but the certificate is ${from}`), { code: 'forbidden' });
+    const leader = this.election?.current();
+    if (!leader || !this.coordinator) throw Object.assign(new Error(`${this.config.node} is not the coordinator`), { code: 'not_coordinator' });
+    this.coordinator.heartbeat(from);
+    return { token: leader.token };
+  }
+
+  private onLeadership(l: Leadership | undefined): void {
+    this.coordinator?.stop();
+    this.coordinator = undefined;
+    if (l && !this.stopping) {
+      this.coordinator = new MembershipCoordinator({ records: this.records, view: this.view, leadership: l, timing: this.timing, clock: systemClock, timers: systemTimers, self: this.config.node, log: this.log });
+      this.coordinator.start();
+    }
+  }
+
+  isCoordinator(): boolean {
+    return this.coordinator !== undefined;
+  }
+
+  private routes(): ReturnType<typeof clusterRoutes> {
+    const herdd = this;
+    const ctx: ApiContext = {
+      cluster: this.config.cluster,
+      self: this.config.node,
+      version: herdVersion,
+      records: this.records,
+      clock: systemClock,
+      caPem: this.tls.caPem,
+      get view() {
+        return herdd.view;
+      },
+      quorumReachable: async () => {
+        const r = await Promise.race([this.store.get(`${this.records.prefix}coordinator`), new Promise<{ ok: false }>((resolve) => setTimeout(() => resolve({ ok: false }), 1500))]);
+        return r.ok;
+      },
+      admit: async (body) => {
+        if (!this.tls.caKeyPem) return err({ code: 'unavailable', message: `${this.config.node} is a worker and holds no CA key: join through a voter's address` });
+        return admit({
+          records: this.records, cluster: this.config.cluster, self: this.config.node,
+          ca: { certPem: this.tls.caPem, keyPem: this.tls.caKeyPem }, nowMs: () => Date.now(),
+          addEtcdMember: async (name, peerUrl) => (this.adminClient ? addMember(this.adminClient, name, peerUrl) : err({ code: 'unavailable', message: 'no etcd client' })),
+        }, body);
+      },
+      leave: async () => leaveCluster(this),
+      removeNode: async (name) => removeNode(this, name),
+    };
+    const routes = [...clusterRoutes(ctx), ...accessRoutes(ctx), ...kvRoutes(ctx)];
+    const doc = openApiDocument([...routes], herdVersion);
+    routes.push(route({ method: 'get', path: '/v1/openapi.json', summary: 'This document', auth: 'none', handler: async () => ok(doc) }));
+    return routes;
+  }
+
+  etcdAdmin(): Etcd3 | undefined {
+    return this.adminClient;
+  }
+
+  /** Moves node.json aside after leaving, so a restart does not rejoin with a removed member. */
+  retireDataDir(): void {
+    if (existsSync(this.paths.config)) renameSync(this.paths.config, `${this.paths.config}.left`);
+    rmSync(this.paths.etcdDir, { recursive: true, force: true });
+  }
+
+  async stop(options: { clean: boolean } = { clean: true }): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    this.coordinator?.stop();
+    await this.election?.stop();
+    if (options.clean && this.agent) await this.agent.stop().catch(() => {});
+    await this.api?.close();
+    await this.peerServer?.close();
+    await Promise.all([...this.peerClients.values()].map((c) => c.close()));
+    this.view?.close();
+    this.adminClient?.close();
+    await this.store?.close();
+    await this.etcd?.stop();
+  }
+
+  recordEvent(kind: string, severity: 'info' | 'warning' | 'error', subject: string, message: string): Promise<boolean> {
+    return recordEvent(this.records, { atMs: Date.now(), node: this.config.node, kind, severity, subject, message });
+  }
+}

@@ -1,0 +1,193 @@
+// Owns the lifecycle of the etcd member a voter runs: its flags (names, URLs, TLS files, data
+// dir), start with a wrapper that ends etcd when herdd dies (it reads herdd's pipe until EOF),
+// health, stop, and cluster membership changes (member add/remove/list) through etcd's API.
+// Users never configure etcd: everything here is derived from the node's own configuration.
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, openSync, closeSync } from 'node:fs';
+import { join } from 'node:path';
+import { Etcd3 } from 'etcd3';
+import { err, ok, type Failure, type Result } from '../core/result.js';
+import { etcdClientOptions } from './etcd.js';
+
+export interface EtcdTlsFiles {
+  readonly caFile: string;
+  readonly certFile: string;
+  readonly keyFile: string;
+}
+
+export interface EtcdMemberConfig {
+  readonly name: string;
+  /** etcd's own data directory (herdd keeps it under its data dir). */
+  readonly dataDir: string;
+  readonly clientUrl: string;
+  readonly peerUrl: string;
+  /** `name=peerUrl,...` of every member, this one included. */
+  readonly initialCluster: string;
+  readonly initialClusterState: 'new' | 'existing';
+  readonly tls: EtcdTlsFiles;
+  readonly logFile: string;
+  readonly binary?: string;
+  readonly heartbeatIntervalMs?: number;
+  readonly electionTimeoutMs?: number;
+}
+
+export const defaultEtcdBinaries = ['/usr/bin/etcd', '/usr/local/bin/etcd'];
+
+export function findEtcdBinary(explicit?: string): Result<string, Failure<'etcd_missing'>> {
+  const candidates = explicit ? [explicit] : defaultEtcdBinaries;
+  for (const c of candidates) if (existsSync(c)) return ok(c);
+  return err({
+    code: 'etcd_missing',
+    field: 'etcd.binary',
+    message: `etcd is not installed (looked for ${candidates.join(', ')}): install Debian's etcd-server (npm run setup does so when run as root)`,
+  });
+}
+
+export function etcdArguments(c: EtcdMemberConfig): string[] {
+  return [
+    `--name=${c.name}`,
+    `--data-dir=${c.dataDir}`,
+    `--listen-client-urls=${c.clientUrl}`,
+    `--advertise-client-urls=${c.clientUrl}`,
+    `--listen-peer-urls=${c.peerUrl}`,
+    `--initial-advertise-peer-urls=${c.peerUrl}`,
+    `--initial-cluster=${c.initialCluster}`,
+    `--initial-cluster-state=${c.initialClusterState}`,
+    `--initial-cluster-token=herd`,
+    `--client-cert-auth`,
+    `--trusted-ca-file=${c.tls.caFile}`,
+    `--cert-file=${c.tls.certFile}`,
+    `--key-file=${c.tls.keyFile}`,
+    `--peer-client-cert-auth`,
+    `--peer-trusted-ca-file=${c.tls.caFile}`,
+    `--peer-cert-file=${c.tls.certFile}`,
+    `--peer-key-file=${c.tls.keyFile}`,
+    `--heartbeat-interval=${c.heartbeatIntervalMs ?? 100}`,
+    `--election-timeout=${c.electionTimeoutMs ?? 1000}`,
+    `--snapshot-count=10000`,
+    `--auto-compaction-mode=revision`,
+    `--auto-compaction-retention=10000`,
+    `--quota-backend-bytes=${2 * 1024 * 1024 * 1024}`,
+    `--logger=zap`,
+    `--log-outputs=stderr`,
+  ];
+}
+
+// The wrapper prints etcd's pid, then waits on its stdin: when herdd closes the pipe, or dies
+// and the kernel closes it, the wrapper stops etcd. A member never outlives its herdd.
+const wrapperScript = `
+bin=$1; log=$2; shift 2
+"$bin" "$@" </dev/null >>"$log" 2>&1 &
+child=$!
+echo "$child"
+cat >/dev/null
+kill -TERM "$child" 2>/dev/null
+i=0
+while kill -0 "$child" 2>/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); done
+kill -KILL "$child" 2>/dev/null
+wait "$child" 2>/dev/null
+`;
+
+export class EtcdMember {
+  private wrapper: ChildProcess | undefined;
+  etcdPid: number | undefined;
+  private exited: Promise<void> = Promise.resolve();
+
+  constructor(readonly config: EtcdMemberConfig) {}
+
+  /** Starts etcd; resolves once its pid is known (not once it is healthy: see waitHealthy). */
+  async start(onExit: (code: number | null) => void): Promise<Result<void, Failure>> {
+    const binary = findEtcdBinary(this.config.binary);
+    if (!binary.ok) return binary;
+    mkdirSync(this.config.dataDir, { recursive: true, mode: 0o700 });
+    closeSync(openSync(this.config.logFile, 'a'));
+    const child = spawn('sh', ['-c', wrapperScript, 'herd-etcd', binary.value, this.config.logFile, ...etcdArguments(this.config)], {
+      stdio: ['pipe', 'pipe', 'inherit'],
+    });
+    this.wrapper = child;
+    this.exited = new Promise((resolve) => child.once('exit', (code) => {
+      onExit(code);
+      resolve();
+    }));
+    const pid = await new Promise<number | undefined>((resolve) => {
+      let text = '';
+      child.stdout?.on('data', (d: Buffer) => {
+        text += d.toString();
+        const line = text.split('\n')[0];
+        if (text.includes('\n') && line) resolve(Number(line));
+      });
+      child.once('exit', () => resolve(undefined));
+    });
+    if (pid === undefined || !Number.isInteger(pid)) return err({ code: 'etcd_start_failed', message: `etcd did not start; see ${this.config.logFile}` });
+    this.etcdPid = pid;
+    return ok(undefined);
+  }
+
+  /** Stops etcd gracefully (the wrapper escalates to SIGKILL after 5 s). */
+  async stop(): Promise<void> {
+    if (!this.wrapper) return;
+    this.wrapper.stdin?.end();
+    await this.exited;
+    this.wrapper = undefined;
+  }
+}
+
+/** A client for member changes, configured like the store's own (etcd.ts). */
+export function etcdClient(endpoints: readonly string[], tls: { caPem: string; certPem: string; keyPem: string }): Etcd3 {
+  return new Etcd3(etcdClientOptions({ endpoints: [...endpoints], tls }));
+}
+
+export interface MemberInfo {
+  readonly id: string;
+  readonly name: string;
+  readonly peerUrls: readonly string[];
+  readonly clientUrls: readonly string[];
+}
+
+export async function listMembers(client: Etcd3): Promise<Result<MemberInfo[], Failure>> {
+  try {
+    const r = await client.cluster.memberList({});
+    return ok(r.members.map((m) => ({ id: m.ID, name: m.name, peerUrls: m.peerURLs, clientUrls: m.clientURLs })));
+  } catch (e) {
+    return err({ code: 'unavailable', message: `etcd member list failed: ${(e as Error).message}` });
+  }
+}
+
+/**
+ * Adds a member (before it starts); returns the `initial-cluster` string it must start with.
+ * etcd refuses an add until every member has been connected for a few seconds ("unhealthy
+ * cluster": its strict reconfiguration check, which protects quorum), so that answer is retried
+ * until the deadline.
+ */
+export async function addMember(client: Etcd3, name: string, peerUrl: string, waitMs = 20_000): Promise<Result<{ id: string; initialCluster: string }, Failure>> {
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    try {
+      const r = await client.cluster.memberAdd({ peerURLs: [peerUrl] });
+      const parts = r.members.map((m) => `${m.name === '' ? name : m.name}=${m.peerURLs[0] ?? ''}`);
+      return ok({ id: r.member.ID, initialCluster: parts.join(',') });
+    } catch (e) {
+      const message = (e as Error).message;
+      if (!/unhealthy cluster|not enough started members|circuit breaker/i.test(message) || Date.now() > deadline) {
+        return err({ code: 'unavailable', message: `etcd member add failed: ${message}` });
+      }
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
+}
+
+export async function removeMember(client: Etcd3, name: string): Promise<Result<void, Failure>> {
+  const members = await listMembers(client);
+  if (!members.ok) return members;
+  const m = members.value.find((x) => x.name === name);
+  if (!m) return ok(undefined);
+  try {
+    await client.cluster.memberRemove({ ID: m.id });
+    return ok(undefined);
+  } catch (e) {
+    return err({ code: 'unavailable', message: `etcd member remove failed: ${(e as Error).message}` });
+  }
+}
+
+export const etcdDataDirOf = (herdDataDir: string): string => join(herdDataDir, 'etcd');
