@@ -56,6 +56,8 @@ export interface NodeView {
   maintenance: boolean;
   coordinator: boolean;
   joinedAtMs: number;
+  /** When the node's running herdd registered (its alive key), or null when none runs. */
+  herddStartedAtMs: number | null;
 }
 
 export interface StatusView {

@@ -21,6 +21,7 @@ import { MembershipView } from '../membership/view.js';
 import { MembershipCoordinator } from '../membership/coordinator.js';
 import { NodeAgent } from '../membership/agent.js';
 import { admit } from '../membership/admission.js';
+import { CoordinatorWatchdog } from '../membership/watchdog.js';
 import { buildApp, startApiServer, openApiDocument, route, type ApiServer } from '../api/server.js';
 import { clusterRoutes } from '../api/routes/cluster.js';
 import { accessRoutes } from '../api/routes/access.js';
@@ -50,6 +51,7 @@ export class Herdd {
   agent!: NodeAgent;
   private election: Election | undefined;
   private coordinator: MembershipCoordinator | undefined;
+  private watchdog: CoordinatorWatchdog | undefined;
   private readonly peerClients = new Map<string, PeerClient>();
   private adminClient: Etcd3 | undefined;
   readonly timing: Timing;
@@ -127,6 +129,7 @@ export class Herdd {
       records: this.records, view: this.view, self: config.node, version: herdVersion, timing: this.timing,
       clock: systemClock, timers: systemTimers, log: this.log,
       sendHeartbeat: (address, message) => this.peerClient(address).request('heartbeat', message, { timeoutMs: this.timing.heartbeatIntervalMs * 2 }),
+      observeHeartbeat: (token, ok) => this.watchdog?.observe(token, ok),
     });
     await this.agent.start();
 
@@ -136,6 +139,8 @@ export class Herdd {
       });
       this.election.onChange((l) => this.onLeadership(l));
       this.election.start();
+      this.watchdog = new CoordinatorWatchdog({ records: this.records, view: this.view, self: config.node, timing: this.timing, clock: systemClock, timers: systemTimers, leaseId: () => this.agent.leaseId(), log: this.log });
+      this.watchdog.start();
     }
     this.log(`herdd ${herdVersion} running: node ${config.node} (${config.role}) of cluster ${config.cluster}, API https://${config.listen.api}`);
     return ok(undefined);
@@ -258,6 +263,7 @@ export class Herdd {
     if (this.stopping) return;
     this.stopping = true;
     this.coordinator?.stop();
+    this.watchdog?.stop();
     await this.election?.stop();
     if (options.clean && this.agent) await this.agent.stop().catch(() => {});
     await this.api?.close();

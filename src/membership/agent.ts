@@ -35,9 +35,16 @@ export class NodeAgent {
       clock: Clock;
       timers: Timers;
       sendHeartbeat: HeartbeatSender;
+      /** Told the outcome of every heartbeat to the coordinator holding `token`. */
+      observeHeartbeat?: (token: number, ok: boolean) => void;
       log: (msg: string) => void;
     },
   ) {}
+
+  /** The lease this node holds now, if it is in the cluster. */
+  leaseId(): string | undefined {
+    return this.inCluster ? this.lease?.id : undefined;
+  }
 
   onMembershipChange(listener: (inCluster: boolean) => void): Cancel {
     this.outListeners.add(listener);
@@ -108,7 +115,8 @@ export class NodeAgent {
   private async heartbeat(): Promise<void> {
     const c = this.deps.view.coordinator();
     if (!c || !this.inCluster) return;
-    await this.deps.sendHeartbeat(c.peerAddress, { node: this.deps.self, incarnation: this.incarnation });
+    const r = await this.deps.sendHeartbeat(c.peerAddress, { node: this.deps.self, incarnation: this.incarnation });
+    this.deps.observeHeartbeat?.(c.token, r.ok);
   }
 
   /** Marks a clean stop, then releases the lease so the node shows offline, not unclean. */

@@ -7,7 +7,7 @@ import type { Records } from '../store/records.js';
 import { coordinatorRecord, type CoordinatorRecord } from '../store/election.js';
 import { alive, nodes, nodeStatus, stopped, type NodeRecord } from './records.js';
 import type { NodeView, StatusView } from '../api/types.js';
-import type { NodeObservation } from './detector.js';
+import { isUp, type NodeObservation, type NodeState } from './detector.js';
 
 export class MembershipView {
   readonly nodes: RecordCache<NodeRecord>;
@@ -120,13 +120,15 @@ export class MembershipView {
       maintenance: n.maintenance,
       coordinator: c?.node === n.name,
       joinedAtMs: n.joinedAtMs,
+      herddStartedAtMs: this.alive.get(n.name)?.value.startedAtMs ?? null,
     };
   }
 
   status(cluster: string, quorumReachable: boolean): StatusView {
     const views = this.nodes.values().map((r) => this.nodeView(r.value));
-    const voters = views.filter((v) => v.role === 'voter' && v.state !== 'offline');
-    const votersUp = voters.filter((v) => v.state === 'online' || v.state === 'standby' || v.state === 'maintenance' || v.state === 'suspect').length;
+    const voterNames = new Set(this.nodes.values().filter((r) => r.value.role === 'voter' && !r.value.left).map((r) => r.id));
+    const voters = views.filter((v) => voterNames.has(v.name));
+    const votersUp = voters.filter((v) => isUp(v.state as NodeState) || v.state === 'suspect').length;
     const warnings: string[] = [];
     if (voters.length % 2 === 0 && voters.length > 0) warnings.push(`${voters.length} voters: an even number tolerates no more failures than ${voters.length - 1}; add or remove one`);
     if (!this.coordinatorValue) warnings.push('no coordinator is elected');

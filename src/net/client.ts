@@ -18,6 +18,7 @@
 //   (plus those requests) wait for a connection.
 
 import * as tls from 'node:tls';
+import { isIP } from 'node:net';
 import { systemClock, systemTimers, type Cancel, type Clock, type Timers } from '../core/clock.js';
 import { limits } from '../core/limits.js';
 import { backoffMs, type Random } from '../core/random.js';
@@ -201,6 +202,8 @@ export class PeerClient {
       ...peerTlsOptions(this.options),
       host,
       port,
+      // Peers are addressed by IP; SNI carries host names only (RFC 6066).
+      servername: isIP(host) === 0 ? host : '',
       checkServerIdentity: (_host, cert) => {
         if (expectedNodeName === undefined) return undefined;
         const cn = commonNameOf(cert);

@@ -17,9 +17,10 @@ const check = (history: readonly HistoryEntry[]): LinearizabilityResult =>
   checkLinearizable(history, options);
 
 // Builders: client, interval, then the operation's own fields. key defaults to 'x'.
-const read = (clientId: number, callMs: number, returnMs: number, output: RegisterValue, key = 'x'): HistoryEntry =>
+type V = RegisterValue;
+const read = (clientId: number, callMs: number, returnMs: number, output: V, key = 'x'): HistoryEntry =>
   ({ op: 'read', clientId, key, callMs, returnMs, ok: true, output });
-const write = (clientId: number, callMs: number, returnMs: number, input: RegisterValue, key = 'x'): HistoryEntry =>
+const write = (clientId: number, callMs: number, returnMs: number, input: V, key = 'x'): HistoryEntry =>
   ({ op: 'write', clientId, key, callMs, returnMs, ok: true, input });
 const writeTimedOut = (clientId: number, callMs: number, input: RegisterValue, key = 'x'): HistoryEntry =>
   ({ op: 'write', clientId, key, callMs, returnMs: null, ok: false, input });
@@ -94,6 +95,22 @@ describe('checkLinearizable: hand-made histories', () => {
     assert.equal(check(h).ok, false);
   });
 
+  it('keeps an indeterminate write observed by a read that returned as it was called', () => {
+    assert.deepEqual(check([read(2, 0, 5, 'a'), writeTimedOut(1, 5, 'a')]), { ok: true });
+  });
+
+  it('keeps an indeterminate write observed only through an indeterminate compare-and-set', () => {
+    const h = [writeTimedOut(1, 0, 'a'), cas(2, 1, null, 'a', 'b', null), read(3, 10, 11, 'b')];
+    assert.deepEqual(check(h), { ok: true });
+  });
+
+  it('keeps an indeterminate write a failed compare-and-set depends on', () => {
+    // Only the timed-out write can make the register differ from null before the CAS.
+    const h = [writeTimedOut(1, 0, 'a'), cas(2, 1, 2, null, 'b', false)];
+    assert.deepEqual(check(h), { ok: true });
+    assert.equal(check([cas(2, 1, 2, null, 'b', false)]).ok, false);
+  });
+
   it('drops definitely failed writes and failed reads', () => {
     const failedWrite: HistoryEntry = { op: 'write', clientId: 1, key: 'x', callMs: 0, returnMs: 1, ok: false, input: 'a' };
     const failedRead: HistoryEntry = { op: 'read', clientId: 2, key: 'x', callMs: 2, returnMs: 3, ok: false };
@@ -164,26 +181,40 @@ const plannedOp = fc.record({
   key: fc.constantFrom('x', 'y'),
   value: fc.constantFrom('a', 'b', 'c'),
   expected: fc.constantFrom(null, 'a', 'b'),
+  /** With unique values, the CAS expects the value of an earlier planned write picked by this. */
+  expectedPick: fc.nat(),
   gapMs: fc.integer({ min: 0, max: 5 }),
   durationMs: fc.integer({ min: 0, max: 10 }),
   pointFraction: fc.double({ min: 0, max: 1, noNaN: true }),
-  fate: fc.constantFrom<Fate>('ok', 'ok', 'ok', 'ok', 'ok', 'ok', 'ok', 'ok', 'failed', 'timeout_applied', 'timeout_lost'),
+  fate: fc.oneof(
+    { weight: 8, arbitrary: fc.constant<Fate>('ok') },
+    { weight: 3, arbitrary: fc.constantFrom<Fate>('failed', 'timeout_applied', 'timeout_lost') },
+  ),
 });
 type PlannedOp = typeof plannedOp extends fc.Arbitrary<infer T> ? T : never;
-const plannedHistory = fc.array(fc.array(plannedOp, { maxLength: 8 }), { minLength: 1, maxLength: 4 });
+/** Unique values (as a simulator would write) let the checker bound timed-out writes. */
+const plannedHistory = fc.record({
+  clients: fc.array(fc.array(plannedOp, { maxLength: 10 }), { minLength: 1, maxLength: 5 }),
+  uniqueValues: fc.boolean(),
+});
+type Plan = typeof plannedHistory extends fc.Arbitrary<infer T> ? T : never;
 
 /**
  * Runs each client's planned operations, one after another per client, against one atomic
  * register per key: each operation that takes effect does so at a point inside its interval
  * (an applied timeout: anywhere after its call). Returns the recorded history.
  */
-function execute(plan: readonly (readonly PlannedOp[])[]): HistoryEntry[] {
+function execute(plan: Plan): HistoryEntry[] {
   type Pending = { entry: Record<string, unknown>; pointMs: number; order: number; key: string };
   const pending: Pending[] = [];
   const entries: Record<string, unknown>[] = [];
-  plan.forEach((ops, clientId) => {
+  const planned: RegisterValue[] = [null];
+  plan.clients.forEach((ops: readonly PlannedOp[], clientId) => {
     let timeMs = 0;
     for (const p of ops) {
+      const value = plan.uniqueValues ? `${p.value}${clientId}.${entries.length}` : p.value;
+      const expected = plan.uniqueValues ? (planned[p.expectedPick % planned.length] ?? null) : p.expected;
+      if (p.kind !== 'read') planned.push(value);
       const callMs = timeMs + p.gapMs;
       const endMs = callMs + p.durationMs;
       timeMs = endMs; // a timed-out client moves on after its timeout
@@ -192,8 +223,8 @@ function execute(plan: readonly (readonly PlannedOp[])[]): HistoryEntry[] {
         op: p.kind, clientId, key: p.key, callMs,
         returnMs: indeterminate ? null : endMs, ok: p.fate === 'ok',
       };
-      if (p.kind === 'write') entry['input'] = p.value;
-      if (p.kind === 'cas') entry['input'] = [p.expected, p.value];
+      if (p.kind === 'write') entry['input'] = value;
+      if (p.kind === 'cas') entry['input'] = [expected, value];
       entries.push(entry);
       if (p.fate === 'ok' || (p.fate === 'timeout_applied' && p.kind !== 'read')) {
         const spanMs = p.fate === 'ok' ? p.durationMs : p.durationMs + 30;
@@ -236,6 +267,7 @@ describe('checkLinearizable: properties', () => {
         const result = check(execute(plan));
         assert.deepEqual(result, { ok: true });
       }),
+      { numRuns: 500 },
     );
   });
 

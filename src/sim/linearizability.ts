@@ -15,39 +15,39 @@
 // before B was called, A comes first) and in which every operation is legal for a register.
 //
 // Algorithm: Wing & Gong's search with Lowe's memoization, as in porcupine.
-//  1. Partition by key. Registers are independent, so a history is linearizable iff each key's
-//     sub-history is (linearizability is local: Herlihy & Wing). This shrinks the search
+//  1. Partition by key. Registers are independent and linearizability is local (Herlihy &
+//     Wing): a history is linearizable iff each key's sub-history is. This shrinks the search
 //     exponentially.
 //  2. Precheck: a read of a value that no kept operation on its key wrote, and that is not the
-//     initial value, can never be linearized. Rejected at once with a clear reason.
-//     Also dropped: indeterminate writes and CAS whose value nothing observes (no read returns
-//     it, no CAS expects it, no CAS on the key failed its comparison). Such an operation can
-//     always move to the end instead, and each one kept would double the search.
-//  3. Per key, turn operations into call and return events sorted by time (calls before
-//     returns at equal times: touching intervals count as concurrent), with indeterminate
-//     returns at +infinity, in a doubly linked list.
-//  4. Depth-first search with an explicit stack. Walk the list from its head: at a call event,
-//     try to linearize that operation now (apply it to the model state); if legal and the pair
-//     (set of linearized operations as a bitset, new state) has not been seen, push, *lift* the
-//     call and its return out of the list (dancing links) and restart from the head. Reaching a
-//     return event means that operation had to be linearized before this point and was not:
-//     pop the last choice, unlift it and try the next call after it. An empty stack at a return
-//     means no linearization exists.
-//  5. Success once every determinate operation is linearized: the indeterminate ones left can
-//     all go at the end (their returns are at +infinity and a write or CAS with an unknown
-//     outcome is always legal), where nothing observes them.
-// The memo set (Lowe) cuts the search from orderings to distinct (bitset, state) pairs. Every
-// loop iteration costs one step of the shared budget (stepsMax), so the check always halts;
-// the memo set grows by at most one entry per step and stops growing (the search goes on,
-// unpruned) at limits.linearizabilityMemoBytesMax.
+//     initial value, can never be linearized: rejected at once with a clear reason.
+//  3. Bound indeterminate writes and CAS by their observers (prepare() below): one proven by a
+//     read of the value only it writes must be placed before that read returns; one nothing
+//     observes after its call is dropped; the others get a deadline, the return time of their
+//     last observer, at which the search may drop them. Otherwise each timed-out operation
+//     would stay pending to the end and double the search space.
+//  4. Search each key (linearizability-search.ts): call and return events sorted by time
+//     (calls first at equal times: touching intervals count as concurrent) in a doubly linked
+//     list; depth-first with an explicit stack, linearizing at each point any operation whose
+//     call comes before the first pending return, lifting it out of the list, and backtracking
+//     at a return event; (linearized set as a bitset, register value) pairs already explored
+//     are skipped (Lowe's memo). Success once every determinate operation is placed.
+// Every search step costs one unit of the budget shared across keys (stepsMax), so the check
+// always halts; the memo set is capped at limits.linearizabilityMemoBytesMax.
 //
-// Invariants: entries are validated (assertions; a malformed history is a recorder bug); the
-// list is restored exactly on unlift because lifts and unlifts are strictly LIFO.
+// Invariants: entries are validated (assertions: a malformed history is a recorder bug);
+// operations dropped or bounded in step 3 never change the verdict (argued at prepare()).
 
-import { assert } from '../core/result.js';
+import { assert, AssertionError } from '../core/result.js';
 import { limits } from '../core/limits.js';
+import {
+  searchLinearization,
+  type Budget,
+  type RegisterValue,
+  type SearchOperation,
+  type Step,
+} from './linearizability-search.js';
 
-export type RegisterValue = string | null;
+export type { RegisterValue } from './linearizability-search.js';
 
 interface EntryCommon {
   readonly clientId: number;
@@ -98,32 +98,9 @@ export type LinearizabilityResult =
     }
   | { readonly ok: 'unknown'; readonly reason: 'steps_exceeded' | 'history_too_large' };
 
-/** What linearizing one operation does to the register: the model's transition. */
-type Step =
-  | { readonly kind: 'read'; readonly value: RegisterValue }
-  | { readonly kind: 'write'; readonly value: RegisterValue }
-  | { readonly kind: 'cas_swapped'; readonly expected: RegisterValue; readonly next: RegisterValue }
-  | { readonly kind: 'cas_unchanged'; readonly expected: RegisterValue }
-  | { readonly kind: 'cas_unknown'; readonly expected: RegisterValue; readonly next: RegisterValue };
-
-interface Operation {
+/** One kept operation: its entry and what the search needs. */
+interface Operation extends SearchOperation {
   readonly entry: HistoryEntry;
-  readonly step: Step;
-  readonly callMs: number;
-  /** +Infinity for indeterminate operations. */
-  readonly returnMs: number;
-  readonly determinate: boolean;
-}
-
-/** Rough cost of one memo set entry besides its key's characters (JS Set and string headers). */
-const memoEntryBytesEstimate = 64;
-
-/** No node: the end of the event list, or no blocking operation. */
-const NONE = -1;
-
-interface Budget {
-  used: number;
-  readonly max: number;
 }
 
 export function checkLinearizable(
@@ -157,29 +134,40 @@ export function checkLinearizable(
       return {
         ok: false,
         key,
-        reason: `${describe(impossible)} returned a value no operation on key ${JSON.stringify(key)} wrote and that is not the initial value`,
+        reason:
+          `${describeEntry(impossible)} returned a value that no operation on key ` +
+          `${JSON.stringify(key)} wrote and that is not the initial value`,
         blocking: impossible,
       };
     }
-    const result = searchKey(key, prepare(ops), options.initialValue, budget);
-    if (result.ok !== true) return result;
+    const candidates = prepare(ops, options.initialValue);
+    const result = searchLinearization(candidates, options.initialValue, budget);
+    if (result.kind === 'steps_exceeded') return { ok: 'unknown', reason: 'steps_exceeded' };
+    if (result.kind === 'not_linearizable') {
+      return notLinearizable(key, candidates, result.longest, result.blocking);
+    }
   }
   return { ok: true };
 }
 
+/** Throws on a malformed entry (a recorder bug), naming it. */
 function validate(entry: HistoryEntry): void {
-  assert(Number.isFinite(entry.callMs), `callMs must be finite: ${describe(entry)}`);
-  assert(
-    entry.returnMs === null || (Number.isFinite(entry.returnMs) && entry.returnMs >= entry.callMs),
-    `returnMs must be null or a finite time not before callMs: ${describe(entry)}`,
-  );
-  assert(!entry.ok || entry.returnMs !== null, `an ok operation must have returned: ${describe(entry)}`);
-  if (entry.ok && entry.op === 'read') {
-    assert(entry.output !== undefined, `an ok read needs an output: ${describe(entry)}`);
+  const problem = entryProblem(entry);
+  // Not assert(): the message is built only when needed, histories can be long.
+  if (problem !== null) throw new AssertionError(`${problem}: ${describeEntry(entry)}`);
+}
+
+function entryProblem(entry: HistoryEntry): string | null {
+  if (!Number.isFinite(entry.callMs)) return 'callMs must be finite';
+  if (entry.returnMs !== null && !(Number.isFinite(entry.returnMs) && entry.returnMs >= entry.callMs)) {
+    return 'returnMs must be null or a finite time not before callMs';
   }
-  if (entry.ok && entry.op === 'cas') {
-    assert(typeof entry.output === 'boolean', `an ok cas needs a boolean output: ${describe(entry)}`);
+  if (entry.ok && entry.returnMs === null) return 'an ok operation must have returned';
+  if (entry.ok && entry.op === 'read' && entry.output === undefined) return 'an ok read needs an output';
+  if (entry.ok && entry.op === 'cas' && typeof entry.output !== 'boolean') {
+    return 'an ok cas needs a boolean output';
   }
+  return null;
 }
 
 /** The operation to check, or null for one that is dropped (see the header). */
@@ -192,10 +180,13 @@ function toOperation(entry: HistoryEntry): Operation | null {
   switch (entry.op) {
     case 'read': {
       if (indeterminate || entry.output === undefined) return null;
-      return { entry, step: { kind: 'read', value: entry.output }, callMs, returnMs, determinate };
+      const step: Step = { kind: 'read', value: entry.output };
+      return { entry, step, callMs, returnMs, determinate, droppable: false };
     }
-    case 'write':
-      return { entry, step: { kind: 'write', value: entry.input }, callMs, returnMs, determinate };
+    case 'write': {
+      const step: Step = { kind: 'write', value: entry.input };
+      return { entry, step, callMs, returnMs, determinate, droppable: false };
+    }
     case 'cas': {
       const [expected, next] = entry.input;
       const step: Step = indeterminate
@@ -203,24 +194,8 @@ function toOperation(entry: HistoryEntry): Operation | null {
         : entry.output === true
           ? { kind: 'cas_swapped', expected, next }
           : { kind: 'cas_unchanged', expected };
-      return { entry, step, callMs, returnMs, determinate };
+      return { entry, step, callMs, returnMs, determinate, droppable: false };
     }
-  }
-}
-
-/** The register after the step, or undefined if the step is illegal in this state. */
-function apply(state: RegisterValue, step: Step): RegisterValue | undefined {
-  switch (step.kind) {
-    case 'read':
-      return state === step.value ? state : undefined;
-    case 'write':
-      return step.value;
-    case 'cas_swapped':
-      return state === step.expected ? step.next : undefined;
-    case 'cas_unchanged':
-      return state !== step.expected ? state : undefined;
-    case 'cas_unknown':
-      return state === step.expected ? step.next : state;
   }
 }
 
@@ -236,97 +211,87 @@ function findImpossibleRead(ops: readonly Operation[], initialValue: RegisterVal
   return null;
 }
 
-/**
- * The operations worth searching, in call order (so the linearized set is mostly a prefix and
- * its memo key short). Drops indeterminate operations nothing can observe: one whose value no
- * read returns and no CAS expects, on a key with no unchanged CAS, can always be placed at the
- * end instead, so it cannot make or break a linearization. Each one kept doubles the search.
- */
-function prepare(ops: readonly Operation[]): Operation[] {
-  const observed = new Set<RegisterValue>();
-  let unchangedCas = false;
-  for (const { step } of ops) {
-    if (step.kind === 'read') observed.add(step.value);
-    if (step.kind !== 'read' && step.kind !== 'write') observed.add(step.expected);
-    if (step.kind === 'cas_unchanged') unchangedCas = true;
+/** The value an indeterminate operation may have written, or undefined for other operations. */
+function valueWritten(operation: Operation): RegisterValue | undefined {
+  if (operation.determinate) return undefined;
+  if (operation.step.kind === 'write') return operation.step.value;
+  if (operation.step.kind === 'cas_unknown') return operation.step.next;
+  return undefined;
+}
+
+/** What the operations on one key tell about each value, for prepare(). */
+interface ValueFacts {
+  /** Operations that may write each value (plus one for the initial value). */
+  readonly writers: Map<RegisterValue, number>;
+  /** Latest return of an observer of each value: a read of it, a CAS expecting it. */
+  readonly observedUntilMs: Map<RegisterValue, number>;
+  /** Earliest return of a determinate read of each value or swapped CAS expecting it. */
+  readonly provenByMs: Map<RegisterValue, number>;
+  /** Latest return of a CAS that failed its comparison (it observes every value). */
+  readonly failedCasUntilMs: number;
+}
+
+function valueFacts(ops: readonly Operation[], initialValue: RegisterValue): ValueFacts {
+  const writers = new Map<RegisterValue, number>([[initialValue, 1]]);
+  const observedUntilMs = new Map<RegisterValue, number>();
+  const provenByMs = new Map<RegisterValue, number>();
+  let failedCasUntilMs = -Infinity;
+  const observe = (value: RegisterValue, returnMs: number, proves: boolean): void => {
+    observedUntilMs.set(value, Math.max(observedUntilMs.get(value) ?? -Infinity, returnMs));
+    if (proves) provenByMs.set(value, Math.min(provenByMs.get(value) ?? Infinity, returnMs));
+  };
+  for (const { step, returnMs } of ops) {
+    if (step.kind === 'read') observe(step.value, returnMs, true);
+    if (step.kind === 'cas_swapped') observe(step.expected, returnMs, true);
+    if (step.kind === 'cas_unknown') observe(step.expected, returnMs, false);
+    if (step.kind === 'cas_unchanged') failedCasUntilMs = Math.max(failedCasUntilMs, returnMs);
+    const writes = step.kind === 'write' || step.kind === 'cas_swapped' || step.kind === 'cas_unknown';
+    if (writes) {
+      const written = step.kind === 'write' ? step.value : step.next;
+      writers.set(written, (writers.get(written) ?? 0) + 1);
+    }
   }
-  const kept = ops.filter((o) => {
-    if (o.determinate || unchangedCas) return true;
-    return o.step.kind === 'write' ? observed.has(o.step.value) : o.step.kind === 'cas_unknown' && observed.has(o.step.next);
-  });
+  return { writers, observedUntilMs, provenByMs, failedCasUntilMs };
+}
+
+/**
+ * The operations to search, in call order (so the linearized set is mostly a prefix and its
+ * memo key short), with indeterminate writes and CAS bounded. Each indeterminate operation
+ * left pending to the end would double the search, so for one writing v:
+ *  - If it is v's only writer and a determinate read returned v (or a CAS swapped from v), it
+ *    took effect before the first such return: searched as determinate with that return time.
+ *  - Else its observers bound it: the reads of v, the CAS expecting v and every CAS that failed
+ *    its comparison. Linearized after all of them it can move to the end (in between the
+ *    register holds v and only writes and no-op CAS can happen, so removing it breaks
+ *    nothing). So it takes effect before its last observer returns (its deadline) or can be
+ *    dropped: searched with its deadline as return time, droppable there; dropped at once if
+ *    no observer returns after its call. A CAS of v to v never changes anything: dropped.
+ */
+function prepare(ops: readonly Operation[], initialValue: RegisterValue): Operation[] {
+  const live = ops.filter((o) => !(o.step.kind === 'cas_unknown' && o.step.expected === o.step.next));
+  const facts = valueFacts(live, initialValue);
+  const kept: Operation[] = [];
+  for (const operation of live) {
+    const value = valueWritten(operation);
+    if (value === undefined) {
+      kept.push(operation);
+      continue;
+    }
+    const provenByMs = facts.provenByMs.get(value);
+    const onlyWriter = facts.writers.get(value) === 1;
+    if (onlyWriter && provenByMs !== undefined && provenByMs >= operation.callMs) {
+      kept.push({ ...operation, returnMs: provenByMs, determinate: true });
+      continue;
+    }
+    const deadlineMs = Math.max(facts.observedUntilMs.get(value) ?? -Infinity, facts.failedCasUntilMs);
+    if (deadlineMs < operation.callMs) continue;
+    if (deadlineMs === Infinity) kept.push(operation);
+    else kept.push({ ...operation, returnMs: deadlineMs, droppable: true });
+  }
   return kept
     .map((operation, order) => ({ operation, order }))
     .sort((a, b) => a.operation.callMs - b.operation.callMs || a.order - b.order)
     .map((x) => x.operation);
-}
-
-function searchKey(
-  key: string,
-  ops: readonly Operation[],
-  initialValue: RegisterValue,
-  budget: Budget,
-): LinearizabilityResult {
-  const n = ops.length;
-  const determinateCount = ops.filter((o) => o.determinate).length;
-  const list = new EventList(ops);
-  const linearized = new Bitset(n);
-  const seen = new Set<string>();
-  let seenBytes = 0;
-  const stackOps: number[] = [];
-  const stackStates: RegisterValue[] = [];
-  let state = initialValue;
-  let determinateDone = 0;
-  let longest: number[] = [];
-  let blocking = NONE;
-  let cursor = list.first();
-  while (determinateDone < determinateCount) {
-    budget.used += 1;
-    if (budget.used > budget.max) return { ok: 'unknown', reason: 'steps_exceeded' };
-    assert(cursor !== NONE, 'the event list ran out before a return event');
-    if (list.isCall(cursor)) {
-      const op = cursor;
-      const operation = ops[op];
-      assert(operation !== undefined, 'call event without an operation');
-      const next = apply(state, operation.step);
-      if (next !== undefined) {
-        linearized.set(op);
-        const memoKey = `${linearized.key()}|${next === null ? 'n' : `s${next}`}`;
-        if (!seen.has(memoKey)) {
-          // The memo set only prunes, so when full the search goes on without adding to it.
-          if (seenBytes < limits.linearizabilityMemoBytesMax) {
-            seen.add(memoKey);
-            seenBytes += memoEntryBytesEstimate + 2 * memoKey.length;
-          }
-          stackOps.push(op);
-          stackStates.push(state);
-          state = next;
-          list.lift(op);
-          if (operation.determinate) determinateDone += 1;
-          cursor = list.first();
-          continue;
-        }
-        linearized.clear(op);
-      }
-      cursor = list.next(cursor);
-      continue;
-    }
-    // A return event: its operation should have been linearized by now. Backtrack.
-    if (stackOps.length > longest.length || blocking === NONE) {
-      longest = stackOps.slice();
-      blocking = list.operationOf(cursor);
-    }
-    const op = stackOps.pop();
-    const previous = stackStates.pop();
-    if (op === undefined || previous === undefined) {
-      return notLinearizable(key, ops, longest, blocking);
-    }
-    state = previous;
-    linearized.clear(op);
-    list.unlift(op);
-    if (ops[op]?.determinate === true) determinateDone -= 1;
-    cursor = list.next(op);
-  }
-  return { ok: true };
 }
 
 function notLinearizable(
@@ -341,17 +306,15 @@ function notLinearizable(
     return operation.entry;
   });
   const blocked = ops[blocking]?.entry;
+  assert(blocked !== undefined, 'a failed search names the blocking operation');
   const reason =
     `no linearization of ${ops.length} operations on key ${JSON.stringify(key)}; the longest ` +
-    `linearizable prefix has ${prefix.length}` +
-    (blocked === undefined ? '' : `, after which ${describe(blocked)} cannot be placed`);
-  return blocked === undefined
-    ? { ok: false, key, reason, partialLinearization: prefix }
-    : { ok: false, key, reason, partialLinearization: prefix, blocking: blocked };
+    `found places ${prefix.length}, after which ${describeEntry(blocked)} cannot be placed`;
+  return { ok: false, key, reason, partialLinearization: prefix, blocking: blocked };
 }
 
 /** A one-line description of an entry for failure reasons. */
-export function describe(entry: HistoryEntry): string {
+export function describeEntry(entry: HistoryEntry): string {
   const show = (v: RegisterValue | boolean | undefined): string =>
     v === undefined ? '?' : JSON.stringify(v);
   const interval = `[${entry.callMs}, ${entry.returnMs ?? '∞'}] ms`;
@@ -362,111 +325,6 @@ export function describe(entry: HistoryEntry): string {
         ? `write ${show(entry.input)}`
         : `cas ${show(entry.input[0])} => ${show(entry.input[1])} -> ${show(entry.output)}`;
   const outcome = entry.ok ? '' : ' (indeterminate)';
-  return `${body}${outcome} by client ${entry.clientId} on ${JSON.stringify(entry.key)} during ${interval}`;
-}
-
-
-/**
- * The call and return events of one key's operations in time order, as a doubly linked list
- * over arrays. Node i < n is the call of operation i, node n + i its return, node 2n the head
- * sentinel. Indices are in range by construction, hence the non-null assertions.
- */
-class EventList {
-  private readonly n: number;
-  private readonly head: number;
-  private readonly nextOf: Int32Array;
-  private readonly prevOf: Int32Array;
-
-  constructor(ops: readonly Operation[]) {
-    this.n = ops.length;
-    this.head = 2 * this.n;
-    this.nextOf = new Int32Array(2 * this.n + 1).fill(NONE);
-    this.prevOf = new Int32Array(2 * this.n + 1).fill(NONE);
-    const events: { node: number; timeMs: number; isReturn: boolean; op: number }[] = [];
-    ops.forEach((o, op) => {
-      events.push({ node: op, timeMs: o.callMs, isReturn: false, op });
-      events.push({ node: this.n + op, timeMs: o.returnMs, isReturn: true, op });
-    });
-    // Time order; at equal times calls before returns (touching intervals are concurrent),
-    // then history order, so the search order is deterministic.
-    events.sort((a, b) => {
-      if (a.timeMs !== b.timeMs) return a.timeMs < b.timeMs ? -1 : 1;
-      if (a.isReturn !== b.isReturn) return a.isReturn ? 1 : -1;
-      return a.op - b.op;
-    });
-    let previous = this.head;
-    for (const event of events) {
-      this.nextOf[previous] = event.node;
-      this.prevOf[event.node] = previous;
-      previous = event.node;
-    }
-  }
-
-  first(): number {
-    return this.nextOf[this.head]!;
-  }
-  next(node: number): number {
-    return this.nextOf[node]!;
-  }
-  isCall(node: number): boolean {
-    return node < this.n;
-  }
-  operationOf(node: number): number {
-    return node < this.n ? node : node - this.n;
-  }
-
-  /** Removes operation op's call and return events. */
-  lift(op: number): void {
-    this.unlink(op);
-    this.unlink(this.n + op);
-  }
-
-  /** Undoes lift(op); must be called in the reverse order of lifts. */
-  unlift(op: number): void {
-    this.relink(this.n + op);
-    this.relink(op);
-  }
-
-  private unlink(node: number): void {
-    const prev = this.prevOf[node]!;
-    const next = this.nextOf[node]!;
-    this.nextOf[prev] = next;
-    if (next !== NONE) this.prevOf[next] = prev;
-  }
-
-  private relink(node: number): void {
-    const prev = this.prevOf[node]!;
-    const next = this.nextOf[node]!;
-    this.nextOf[prev] = node;
-    if (next !== NONE) this.prevOf[next] = node;
-  }
-}
-
-/**
- * A fixed-size set of operation indices, with a string key for the memo set. The key is short
- * for the usual shape, a prefix of whole words set and a few bits after it: the count of
- * leading all-ones words, then the words up to the last nonzero one.
- */
-class Bitset {
-  private readonly words: Uint32Array;
-
-  constructor(size: number) {
-    this.words = new Uint32Array(Math.ceil(size / 32));
-  }
-  set(i: number): void {
-    this.words[i >>> 5]! |= 1 << (i & 31);
-  }
-  clear(i: number): void {
-    this.words[i >>> 5]! &= ~(1 << (i & 31));
-  }
-  key(): string {
-    const words = this.words;
-    let start = 0;
-    while (start < words.length && words[start] === 0xffffffff) start += 1;
-    let end = words.length;
-    while (end > start && words[end - 1] === 0) end -= 1;
-    let out = `${start}:`;
-    for (let i = start; i < end; i += 1) out += `${words[i]!.toString(36)},`;
-    return out;
-  }
+  const where = `on ${JSON.stringify(entry.key)} during ${interval}`;
+  return `${body}${outcome} by client ${entry.clientId} ${where}`;
 }

@@ -19,7 +19,7 @@ import {
   CompareResult, CompareTarget, Etcd3, EtcdLeaseInvalidError, GRPCResourceExhastedError, SortOrder, SortTarget, isRecoverableError,
   type ICompare, type IOptions, type IRequestOp,
 } from 'etcd3';
-import { circuitBreaker, ConsecutiveBreaker, handleWhen } from 'cockatiel';
+import { circuitBreaker, ConsecutiveBreaker, ConstantBackoff, handleWhen, isBrokenCircuitError, retry } from 'cockatiel';
 import { limits } from '../core/limits.js';
 import { assert, AssertionError, err, ok, type Result } from '../core/result.js';
 import { assertKey, checkCommit, describeGuard, guardHolds, writeKey } from './commit-rules.js';
@@ -38,13 +38,15 @@ export interface EtcdStoreOptions {
 
 type GlobalPolicy = NonNullable<NonNullable<IOptions['faultHandling']>['global']>;
 
-/** A cockatiel policy that runs the call once: no retries (see the header). */
-const runOnce = {
-  execute: (fn: (context: { signal: AbortSignal }) => unknown, signal?: AbortSignal) =>
-    Promise.resolve().then(() => fn({ signal: signal ?? new AbortController().signal })),
-  onSuccess: () => ({ dispose: () => undefined }),
-  onFailure: () => ({ dispose: () => undefined }),
-} as unknown as GlobalPolicy;
+/**
+ * The client-wide policy: a call that reached etcd is never retried here (see the header), but
+ * a call that every endpoint's breaker turned away was never sent, so it is safe to try again
+ * shortly: that is what keeps a brief quorum blip from reaching callers as an error.
+ */
+const retryUnsent = retry(handleWhen(isBrokenCircuitError), {
+  maxAttempts: limits.storeUnsentRetriesMax,
+  backoff: new ConstantBackoff(limits.storeEndpointRetryAfterMs / 2),
+}) as unknown as GlobalPolicy;
 
 const leaseIdPattern = /^[1-9][0-9]{0,18}$/;
 
@@ -78,7 +80,7 @@ export function etcdClientOptions(options: EtcdStoreOptions): IOptions {
     // which turns a 1 s quorum blip (a voter joining) into a 5 s outage. A short breaker
     // still moves calls to another endpoint quickly when one is down.
     faultHandling: {
-      global: runOnce,
+      global: retryUnsent,
       host: () => circuitBreaker(handleWhen(isRecoverableError), { halfOpenAfter: limits.storeEndpointRetryAfterMs, breaker: new ConsecutiveBreaker(2) }),
     },
   };
