@@ -16,6 +16,8 @@ import { createClusterCa, issueNodeCertificate } from '../src/net/pki.js';
 import { PeerClient } from '../src/net/client.js';
 import { seededRandom } from '../src/core/random.js';
 import { splitHostPort } from '../src/core/config.js';
+import { herddMain } from '../src/cli/start.js';
+import { spawnSync } from 'node:child_process';
 
 describe('a 3-voter cluster with one worker', { timeout: 240_000 }, () => {
   let cluster: TestCluster;
@@ -168,6 +170,21 @@ describe('a 3-voter cluster with one worker', { timeout: 240_000 }, () => {
       s.on('error', () => resolve());
       s.on('close', () => resolve());
     });
+    // A peer with a valid cluster certificate that sends an oversized or garbled frame loses
+    // that connection only; herdd keeps serving.
+    const v1 = cluster.node('v1').dataDir;
+    const ca = { certPem: readFileSync(join(v1, 'ca.crt'), 'utf8'), keyPem: readFileSync(join(v1, 'ca.key'), 'utf8') };
+    const member = must(await issueNodeCertificate(ca, { nodeName: 'w1', ipAddresses: ['127.0.0.1'], dnsNames: [], nowMs: Date.now() }));
+    for (const payload of [Buffer.from([0x7f, 0xff, 0xff, 0xff]), Buffer.concat([Buffer.from([0, 0, 0, 5]), Buffer.from('{{{{{')])]) {
+      const closed = await new Promise<boolean>((resolve) => {
+        const sock = tlsConnect({ host: peer.host, port: peer.port, ca: cluster.context.caPem, cert: member.certPem, key: member.keyPem, checkServerIdentity: () => undefined }, () => sock.write(payload));
+        sock.on('data', () => {});
+        sock.on('error', () => resolve(true));
+        sock.on('close', () => resolve(true));
+        setTimeout(() => resolve(false), 5000).unref();
+      });
+      assert.equal(closed, true, 'the server closes a connection that sent a bad frame');
+    }
     const s = must(await cluster.client.status());
     assert.equal(cluster.stateOf(s, 'v1'), 'online');
   });
@@ -201,10 +218,26 @@ describe('a 3-voter cluster with one worker', { timeout: 240_000 }, () => {
       ] as const) {
         writeFileSync(join(copy, 'node.json'), JSON.stringify(mutate(JSON.parse(good) as Record<string, unknown>)));
         for (const f of ['ca.crt', 'node.crt', 'node.key']) writeFileSync(join(copy, f), readFileSync(join(dir, f)));
-        const r = await import('node:child_process').then((cp) => cp.spawnSync(process.execPath, [join(import.meta.dirname ?? '', '../src/daemon/main.js'), '--data-dir', copy], { encoding: 'utf8', timeout: 20_000 }));
+        const r = spawnSync(process.execPath, [herddMain, '--data-dir', copy], { encoding: 'utf8', timeout: 20_000 });
         assert.equal(r.status, 2, r.stderr);
         assert.match(r.stderr, expected);
       }
+    } finally {
+      rmSync(copy, { recursive: true, force: true });
+    }
+  });
+
+  it('stops a voter with a clear error when etcd is missing from the machine', () => {
+    const dir = cluster.node('v3').dataDir;
+    const copy = mkdtempSync(join(tmpdir(), 'herd-noetcd-'));
+    try {
+      const config = JSON.parse(readFileSync(join(dir, 'node.json'), 'utf8')) as { etcd: Record<string, unknown> };
+      config.etcd['binary'] = '/nonexistent/etcd';
+      writeFileSync(join(copy, 'node.json'), JSON.stringify(config));
+      for (const f of ['ca.crt', 'node.crt', 'node.key']) writeFileSync(join(copy, f), readFileSync(join(dir, f)));
+      const r = spawnSync(process.execPath, [herddMain, '--data-dir', copy], { encoding: 'utf8', timeout: 20_000 });
+      assert.equal(r.status, 2, r.stderr);
+      assert.match(r.stderr, /etcd is not installed.*etcd-server/);
     } finally {
       rmSync(copy, { recursive: true, force: true });
     }

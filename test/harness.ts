@@ -159,7 +159,8 @@ export class TestCluster {
         return last && pred(last) ? last : undefined;
       }, timeoutMs, 50);
     } catch (e) {
-      throw new Error(`${(e as Error).message}; last status: ${JSON.stringify(last?.nodes.map((n) => [n.name, n.state]))} coordinator ${last?.coordinator?.node}`);
+      const logs = [...this.nodes.keys()].map((n) => `--- ${n} (last lines of herdd.log)\n${this.log(n).trimEnd().split('\n').slice(-12).join('\n')}`).join('\n');
+      throw new Error(`${(e as Error).message}; last status: ${JSON.stringify(last?.nodes.map((n) => [n.name, n.state]))} coordinator ${last?.coordinator?.node}\n${logs}`);
     }
   }
 

@@ -127,7 +127,8 @@ export class NodeAgent {
     this.lease = undefined;
     if (!l) return;
     const { records, self, clock } = this.deps;
-    await records.put(stopped, self, { incarnation: this.incarnation, atMs: clock.nowMs() }, 'any');
+    // One commit, so no observer ever sees the alive key gone without the clean-stop marker.
+    await records.put(stopped, self, { incarnation: this.incarnation, atMs: clock.nowMs() }, 'any', { writes: [{ op: 'delete', key: records.keyOf(alive, self) }] });
     await l.revoke().catch(() => {});
   }
 }

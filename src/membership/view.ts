@@ -2,20 +2,21 @@
 // alive keys and clean-stop markers, plus who the coordinator is. The API answers `status` and
 // `nodes` from here; the coordinator's detector reads its observations from here.
 
-import { RecordCache } from '../store/cache.js';
+import type { z } from 'zod';
+import { CacheFeed, RecordCache } from '../store/cache.js';
 import type { Records } from '../store/records.js';
 import { coordinatorRecord, type CoordinatorRecord } from '../store/election.js';
-import { alive, nodes, nodeStatus, stopped, type NodeRecord } from './records.js';
+import { alive, nodes, nodeStatus, stopped, type AliveRecord, type NodeRecord, type NodeStatusRecord, type stoppedRecord } from './records.js';
 import type { NodeView, StatusView } from '../api/types.js';
 import { isUp, type NodeObservation, type NodeState } from './detector.js';
 
 export class MembershipView {
   readonly nodes: RecordCache<NodeRecord>;
-  readonly statuses;
-  readonly alive;
-  readonly stopped;
-  private coordinatorValue: (CoordinatorRecord & { token: number }) | undefined;
-  private coordinatorWatch: { cancel(): void } | undefined;
+  readonly statuses: RecordCache<NodeStatusRecord>;
+  readonly alive: RecordCache<AliveRecord>;
+  readonly stopped: RecordCache<z.infer<typeof stoppedRecord>>;
+  private readonly feed: CacheFeed;
+  private readonly coordinatorKey: string;
   private readonly listeners = new Set<() => void>();
 
   constructor(
@@ -27,56 +28,40 @@ export class MembershipView {
     this.statuses = new RecordCache(records, nodeStatus, log);
     this.alive = new RecordCache(records, alive, log);
     this.stopped = new RecordCache(records, stopped, log);
+    this.coordinatorKey = `${records.prefix}coordinator`;
+    this.feed = new CacheFeed(records, [this.nodes, this.statuses, this.alive, this.stopped] as RecordCache<unknown>[], log, [this.coordinatorKey]);
   }
 
   async start(): Promise<void> {
-    await Promise.all([this.nodes.start(), this.statuses.start(), this.alive.start(), this.stopped.start(), this.followCoordinator()]);
-    for (const c of [this.nodes, this.statuses, this.alive, this.stopped] as const) c.onChange(() => this.changed());
-  }
-
-  private async followCoordinator(): Promise<void> {
-    const key = `${this.records.prefix}coordinator`;
-    for (;;) {
-      const r = await this.records.store.range(key);
-      if (!r.ok) {
-        await new Promise((resolve) => setTimeout(resolve, 200));
-        continue;
-      }
-      this.setCoordinator(r.value.items.find((kv) => kv.key === key));
-      this.coordinatorWatch = this.records.store.watch(key, r.value.revision + 1, {
-        onEvents: (batch) => {
-          for (const e of batch.events) {
-            if (e.type === 'put' && e.kv.key === key) this.setCoordinator(e.kv);
-            else if (e.type === 'delete' && e.key === key) this.setCoordinator(undefined);
-          }
-          this.changed();
-        },
-        onCompacted: () => {
-          this.coordinatorWatch?.cancel();
-          void this.followCoordinator();
-        },
-      });
-      return;
-    }
-  }
-
-  private setCoordinator(kv: { value: string; createRevision: number } | undefined): void {
-    if (kv === undefined) {
-      this.coordinatorValue = undefined;
-      return;
-    }
-    try {
-      const parsed = coordinatorRecord.safeParse(JSON.parse(kv.value));
-      this.coordinatorValue = parsed.success ? { ...parsed.data, token: kv.createRevision } : undefined;
-    } catch {
-      this.coordinatorValue = undefined;
-    }
+    // Listeners hear once per store revision, and only when membership changed in it.
+    let dirty = false;
+    let coordinator = this.feed.key(this.coordinatorKey)?.modRevision;
+    for (const c of [this.nodes, this.statuses, this.alive, this.stopped] as const) c.onChange(() => (dirty = true));
+    this.feed.onChange(() => {
+      const now = this.feed.key(this.coordinatorKey)?.modRevision;
+      if (dirty || now !== coordinator) this.changed();
+      dirty = false;
+      coordinator = now;
+    });
+    await this.feed.start();
   }
 
   coordinator(): (CoordinatorRecord & { token: number }) | undefined {
-    return this.coordinatorValue;
+    const kv = this.feed.key(this.coordinatorKey);
+    if (kv === undefined) return undefined;
+    try {
+      const parsed = coordinatorRecord.safeParse(JSON.parse(kv.value));
+      return parsed.success ? { ...parsed.data, token: kv.createRevision } : undefined;
+    } catch {
+      return undefined;
+    }
   }
 
+  /** Store revision this view reflects (all its caches move together). */
+  revision(): number {
+    return this.feed.revision;
+  }
+  /** Called after each store revision that changed membership or the coordinator. */
   onChange(listener: () => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
@@ -106,7 +91,7 @@ export class MembershipView {
 
   nodeView(n: NodeRecord): NodeView {
     const s = this.statuses.get(n.name)?.value;
-    const c = this.coordinatorValue;
+    const c = this.coordinator();
     return {
       name: n.name,
       role: n.role,
@@ -131,22 +116,21 @@ export class MembershipView {
     const votersUp = voters.filter((v) => isUp(v.state as NodeState) || v.state === 'suspect').length;
     const warnings: string[] = [];
     if (voters.length % 2 === 0 && voters.length > 0) warnings.push(`${voters.length} voters: an even number tolerates no more failures than ${voters.length - 1}; add or remove one`);
-    if (!this.coordinatorValue) warnings.push('no coordinator is elected');
-    const c = this.coordinatorValue;
+    const c = this.coordinator();
+    if (!c) warnings.push('no coordinator is elected');
     return {
       cluster,
       answeredBy: this.self,
       coordinator: c ? { node: c.node, token: c.token, sinceMs: c.sinceMs, apiAddress: c.apiAddress } : null,
       quorum: { voters: voters.length, votersUp, hasQuorum: quorumReachable },
       nodes: views,
-      revision: Math.max(this.nodes.revision, this.statuses.revision),
+      revision: this.feed.revision,
       warnings,
     };
   }
 
   close(): void {
-    for (const c of [this.nodes, this.statuses, this.alive, this.stopped] as const) c.close();
-    this.coordinatorWatch?.cancel();
+    this.feed.close();
     this.listeners.clear();
   }
 }

@@ -121,7 +121,7 @@ function watchStream(ctx: ApiContext, c: Parameters<typeof streamSSE>[0]): Respo
         wake?.();
       },
     });
-    const cancelView = ctx.view.onChange(() => push({ type: 'nodes', revision: ctx.view.nodes.revision }));
+    const cancelView = ctx.view.onChange(() => push({ type: 'nodes', revision: ctx.view.revision() }));
     let closed = false;
     stream.onAbort(() => {
       closed = true;
