@@ -77,7 +77,7 @@ export class TestCluster {
   static async create(options: { voters: number; workers?: number; host?: string; timing?: Record<string, number> }): Promise<TestCluster> {
     const host = options.host ?? '127.0.0.1';
     const total = options.voters + (options.workers ?? 0);
-    const base = await freePortBlock(total * 10, host);
+    const base = await freePortBlock((total + 2) * 10, host); // room for two nodes joined later
     const c = new TestCluster(mkdtempSync(join(tmpdir(), 'herd-test-')), base, host);
     try {
       await c.build(options.voters, options.workers ?? 0);
@@ -173,9 +173,10 @@ export class TestCluster {
     const node = this.node(name);
     const child = node.process;
     if (!child || child.pid === undefined) throw new Error(`${name} is not running`);
-    const exited = new Promise<void>((r) => (child.exitCode !== null || child.signalCode !== null ? r() : child.once('exit', () => r())));
+    const ends = signal === 'SIGKILL' || signal === 'SIGTERM';
+    const exited = ends ? new Promise<void>((r) => (child.exitCode !== null || child.signalCode !== null ? r() : child.once('exit', () => r()))) : undefined;
     process.kill(child.pid, signal);
-    if (signal === 'SIGKILL' || signal === 'SIGTERM') {
+    if (exited) {
       await exited;
       node.process = undefined;
       // The etcd member of a killed voter ends when its wrapper sees the pipe close.
@@ -198,7 +199,8 @@ export class TestCluster {
   async destroy(): Promise<void> {
     await this.stopAll();
     for (const n of this.nodes.values()) for (const pid of etcdPidsOf(n.dataDir)) process.kill(pid, 'SIGKILL');
-    rmSync(this.root, { recursive: true, force: true });
+    if (process.env['HERD_TEST_KEEP']) process.stderr.write(`# kept ${this.root}\n`);
+    else rmSync(this.root, { recursive: true, force: true });
   }
 
   log(name: string): string {
@@ -209,7 +211,7 @@ export class TestCluster {
 
 /** Pids of etcd processes whose command line names this data dir (stray-process check). */
 export function etcdPidsOf(dataDir: string): number[] {
-  const r = spawnSync('pgrep', ['-f', `--data-dir=${join(dataDir, 'etcd')}`], { encoding: 'utf8' });
+  const r = spawnSync('pgrep', ['-f', '--', `--data-dir=${join(dataDir, 'etcd')}`], { encoding: 'utf8' });
   return r.stdout.split('\n').filter((l) => l.trim() !== '').map(Number);
 }
 

@@ -71,8 +71,14 @@ export class HerdClient {
           res.on('error', (e) => resolve(err({ code: 'unreachable', message: `${address}: ${e.message}` })));
         },
       );
-      req.on('timeout', () => req.destroy(new Error(`no answer within ${this.options.timeoutMs ?? 10_000} ms`)));
-      req.on('error', (e) => resolve(err({ code: 'unreachable', message: `cannot reach the Herd API at ${address}: ${e.message}` })));
+      let timedOut = false;
+      req.on('timeout', () => {
+        timedOut = true;
+        req.destroy(new Error(`no answer within ${this.options.timeoutMs ?? 10_000} ms`));
+      });
+      // Only a request that never reached a node is tried on the next address: one that timed
+      // out may have been applied, and repeating it could apply it twice.
+      req.on('error', (e) => resolve(err({ code: timedOut || req.reusedSocket ? 'timeout' : 'unreachable', message: `${timedOut ? 'no answer from' : 'cannot reach'} the Herd API at ${address}: ${e.message}` })));
       if (text !== undefined) req.write(text);
       req.end();
     });

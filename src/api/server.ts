@@ -10,8 +10,8 @@ import { getRequestListener } from '@hono/node-server';
 import { z } from 'zod';
 import { limits } from '../core/limits.js';
 import type { Failure, Result } from '../core/result.js';
-import { authenticate, type Principal, type Role } from './auth.js';
-import { zodFailure, type Records } from '../store/records.js';
+import { authenticate, type ApiTokenRecord, type Principal, type Role } from './auth.js';
+import { zodFailure } from '../store/records.js';
 
 export type Auth = 'none' | Role;
 
@@ -64,7 +64,7 @@ function failureResponse(c: Context, f: Failure): Response {
   return c.json(body, httpStatusOf(f.code) as 400);
 }
 
-export function buildApp(records: Records, routes: readonly RouteSpec<unknown>[]): Hono {
+export function buildApp(lookupToken: (id: string) => ApiTokenRecord | undefined, routes: readonly RouteSpec<unknown>[]): Hono {
   const app = new Hono();
   for (const spec of routes) {
     const honoPath = spec.path.replace(/\{(\w+)\}/g, ':$1');
@@ -74,7 +74,7 @@ export function buildApp(records: Records, routes: readonly RouteSpec<unknown>[]
         const header = c.req.header('authorization') ?? '';
         const bearer = header.startsWith('Bearer ') ? header.slice(7).trim() : '';
         if (bearer === '') return failureResponse(c, { code: 'unauthenticated', message: 'missing "Authorization: Bearer <token>" header' });
-        const who = await authenticate(records, bearer);
+        const who = authenticate(lookupToken, bearer);
         if (!who.ok) return failureResponse(c, who.error);
         if (rank[who.value.role] < rank[spec.auth]) {
           return failureResponse(c, { code: 'forbidden', message: `${spec.method.toUpperCase()} ${spec.path} needs the ${spec.auth} role; ${who.value.user} has ${who.value.role}` });

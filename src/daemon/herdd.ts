@@ -4,7 +4,7 @@
 // coordinator election, in that order; stop() undoes them in reverse. No decisions live here.
 
 import { join } from 'node:path';
-import { existsSync, rmSync, renameSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, renameSync } from 'node:fs';
 import { systemClock, systemTimers } from '../core/clock.js';
 import { splitHostPort, type NodeConfig } from '../core/config.js';
 import { timingDefaults, type Timing } from '../core/limits.js';
@@ -27,7 +27,7 @@ import { clusterRoutes } from '../api/routes/cluster.js';
 import { accessRoutes } from '../api/routes/access.js';
 import { kvRoutes } from '../api/routes/kv.js';
 import type { ApiContext } from '../api/context.js';
-import { dataPaths, loadNodeConfig, readText, type DataPaths } from './paths.js';
+import { dataPaths, loadNodeConfig, readText, writeFileDurable, type DataPaths } from './paths.js';
 import { bootstrapCluster } from './bootstrap.js';
 import { leaveCluster, removeNode } from './node-ops.js';
 import type { Etcd3 } from 'etcd3';
@@ -56,6 +56,9 @@ export class Herdd {
   private adminClient: Etcd3 | undefined;
   readonly timing: Timing;
   private stopping = false;
+  private etcdFailed: string | undefined;
+  /** Set while leaving: etcd shuts itself down once its member is removed, and that is fine. */
+  leaving = false;
   /** Called when the daemon must exit (after `leave`, or if etcd dies). */
   onExitRequest: (code: number) => void = () => {};
 
@@ -72,6 +75,7 @@ export class Herdd {
     const paths = dataPaths(dataDir);
     const config = loadNodeConfig(paths.config);
     if (!config.ok) return config;
+    mkdirSync(paths.logDir, { recursive: true, mode: 0o700 });
     for (const f of [paths.caCert, paths.nodeCert, paths.nodeKey]) {
       if (!existsSync(f)) return err({ code: 'not_found', field: f, message: `${f} is missing: the data dir was not made by herd init or herd join` });
     }
@@ -96,12 +100,16 @@ export class Herdd {
       const started = await this.startEtcd();
       if (!started.ok) return started;
     }
-    const ownEndpoint = config.listen.etcdClient ? `https://${config.listen.etcdClient}` : undefined;
-    const endpoints = [...new Set([...(ownEndpoint ? [ownEndpoint] : []), ...config.etcd.endpoints])];
+    // A voter talks to its own member only: on the minority side of a partition it must see
+    // the cluster state as unavailable, not reach around through another member. Workers
+    // spread over the voters they know.
+    const endpoints = config.listen.etcdClient ? [`https://${config.listen.etcdClient}`] : config.etcd.endpoints;
     this.store = EtcdStore.connect({ endpoints, tls: { caPem: tls.caPem, certPem: tls.certPem, keyPem: tls.keyPem } });
-    this.adminClient = etcdClient(endpoints, tls);
+    // Member changes may go through any voter (a leaving voter removes itself through the others).
+    this.adminClient = etcdClient([...new Set([...endpoints, ...config.etcd.endpoints])], tls);
     this.records = new Records(this.store, config.cluster);
     await this.waitForStore();
+    if (this.etcdFailed) return err({ code: 'etcd_failed', message: this.etcdFailed });
     if (this.stopping) return err({ code: 'stopped', message: 'stopped while starting' });
     if (existsSync(paths.bootstrap)) {
       const b = await bootstrapCluster(this, paths.bootstrap);
@@ -109,6 +117,7 @@ export class Herdd {
     }
     this.view = new MembershipView(this.records, config.node, this.log);
     await this.view.start();
+    this.refreshEndpoints();
 
     const peer = splitHostPort(config.listen.peer);
     this.peerServer = new PeerServer({ caPem: tls.caPem, certPem: tls.certPem, keyPem: tls.keyPem });
@@ -118,7 +127,7 @@ export class Herdd {
 
     const api = splitHostPort(config.listen.api);
     const routes = this.routes();
-    const app = buildApp(this.records, routes);
+    const app = buildApp((id) => this.view.tokens.get(id)?.value, routes);
     try {
       this.api = await startApiServer(app, { host: api.host, port: api.port, tls });
     } catch (e) {
@@ -146,6 +155,20 @@ export class Herdd {
     return ok(undefined);
   }
 
+  /**
+   * Keeps node.json's etcd endpoints in step with the voters on record, so that a restart
+   * (of a worker especially) reaches the voters that exist now, not those of join time.
+   */
+  private refreshEndpoints(): void {
+    const voters = this.view.nodes.values().filter((n) => n.value.role === 'voter' && !n.value.left && n.value.etcdClientUrl !== undefined);
+    const endpoints = voters.map((n) => n.value.etcdClientUrl as string).sort();
+    const current = [...this.config.etcd.endpoints].sort();
+    if (endpoints.length === 0 || JSON.stringify(endpoints) === JSON.stringify(current)) return;
+    const updated = { ...this.config, etcd: { ...this.config.etcd, endpoints } };
+    writeFileDurable(this.paths.config, `${JSON.stringify(updated, null, 2)}\n`, 0o600);
+    this.log(`updated the etcd endpoints in ${this.paths.config}: ${endpoints.join(', ')}`);
+  }
+
   private async startEtcd(): Promise<Result<void, Failure>> {
     const { config, paths } = this;
     if (!config.listen.etcdClient || !config.listen.etcdPeer) {
@@ -164,8 +187,9 @@ export class Herdd {
       ...(config.etcd.binary ? { binary: config.etcd.binary } : {}),
     });
     return this.etcd.start((code) => {
-      if (this.stopping) return;
-      this.log(`etcd exited (status ${code}); see ${join(paths.logDir, 'etcd.log')}. herdd stops: a voter without its member cannot serve`);
+      if (this.stopping || this.leaving) return;
+      this.etcdFailed = `etcd exited (status ${code}); see ${join(paths.logDir, 'etcd.log')}`;
+      this.log(`${this.etcdFailed}. herdd stops: a voter without its member cannot serve`);
       this.onExitRequest(1);
     });
   }
@@ -173,7 +197,7 @@ export class Herdd {
   private async waitForStore(): Promise<void> {
     const startedMs = Date.now();
     let lastLogMs = startedMs;
-    while (!this.stopping) {
+    while (!this.stopping && !this.etcdFailed) {
       const r = await this.store.get(`${this.records.prefix}coordinator`);
       if (r.ok) return;
       if (Date.now() - lastLogMs > 5000) {

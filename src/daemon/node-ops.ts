@@ -19,9 +19,14 @@ export async function leaveCluster(herdd: Herdd): Promise<Result<void, Failure>>
   const admin = herdd.etcdAdmin();
   // Stop cleanly first (marks the clean stop while the store is still reachable).
   await herdd.agent.stop();
+  let failure: Failure | undefined;
+  herdd.leaving = true;
   if (config.role === 'voter' && admin) {
     const removed = await removeMember(admin, config.node);
-    if (!removed.ok) herdd.log(`leaving: ${removed.error.message}`);
+    if (!removed.ok) {
+      failure = { code: 'unavailable', message: `${config.node} left, but its etcd member could not be removed (${removed.error.message}); run "herd node remove ${config.node}" from another node` };
+      herdd.log(failure.message);
+    }
   }
   setTimeout(() => {
     void herdd.stop({ clean: false }).then(() => {
@@ -29,7 +34,7 @@ export async function leaveCluster(herdd: Herdd): Promise<Result<void, Failure>>
       herdd.onExitRequest(0);
     });
   }, 50);
-  return ok(undefined);
+  return failure ? err(failure) : ok(undefined);
 }
 
 export async function removeNode(herdd: Herdd, name: string): Promise<Result<void, Failure>> {

@@ -92,7 +92,9 @@ export async function admit(deps: AdmissionDeps, body: JoinBody): Promise<Result
   if (body.voter && record.etcdPeerUrl !== undefined) {
     const added = await deps.addEtcdMember(body.name, record.etcdPeerUrl);
     if (!added.ok) {
+      // Undo: the node record goes, and the token is given back its use.
       await records.delete(nodes, body.name, 'any');
+      await records.update(joinTokens, parsed.value.id, (t) => (t ? ok({ ...t, usedBy: t.usedBy.filter((n) => n !== body.name) }) : err({ code: 'not_found', message: 'token gone' })));
       return added;
     }
     initialCluster = added.value.initialCluster;

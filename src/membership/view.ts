@@ -1,5 +1,5 @@
 // Owns each node's read view of membership: watch-fed caches of the node registry, node states,
-// alive keys and clean-stop markers, plus who the coordinator is. The API answers `status` and
+// alive keys and clean-stop markers, the API tokens, plus who the coordinator is. The API answers `status` and
 // `nodes` from here; the coordinator's detector reads its observations from here.
 
 import type { z } from 'zod';
@@ -8,6 +8,7 @@ import type { Records } from '../store/records.js';
 import { coordinatorRecord, type CoordinatorRecord } from '../store/election.js';
 import { alive, nodes, nodeStatus, stopped, type AliveRecord, type NodeRecord, type NodeStatusRecord, type stoppedRecord } from './records.js';
 import type { NodeView, StatusView } from '../api/types.js';
+import { apiTokens, type ApiTokenRecord } from '../api/auth.js';
 import { isUp, type NodeObservation, type NodeState } from './detector.js';
 
 export class MembershipView {
@@ -15,6 +16,8 @@ export class MembershipView {
   readonly statuses: RecordCache<NodeStatusRecord>;
   readonly alive: RecordCache<AliveRecord>;
   readonly stopped: RecordCache<z.infer<typeof stoppedRecord>>;
+  /** API tokens ride on the same feed, so requests authenticate without a store round trip. */
+  readonly tokens: RecordCache<ApiTokenRecord>;
   private readonly feed: CacheFeed;
   private readonly coordinatorKey: string;
   private readonly listeners = new Set<() => void>();
@@ -28,8 +31,9 @@ export class MembershipView {
     this.statuses = new RecordCache(records, nodeStatus, log);
     this.alive = new RecordCache(records, alive, log);
     this.stopped = new RecordCache(records, stopped, log);
+    this.tokens = new RecordCache(records, apiTokens, log);
     this.coordinatorKey = `${records.prefix}coordinator`;
-    this.feed = new CacheFeed(records, [this.nodes, this.statuses, this.alive, this.stopped] as RecordCache<unknown>[], log, [this.coordinatorKey]);
+    this.feed = new CacheFeed(records, [this.nodes, this.statuses, this.alive, this.stopped, this.tokens] as RecordCache<unknown>[], log, [this.coordinatorKey]);
   }
 
   async start(): Promise<void> {

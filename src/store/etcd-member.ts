@@ -74,19 +74,26 @@ export function etcdArguments(c: EtcdMemberConfig): string[] {
   ];
 }
 
-// The wrapper prints etcd's pid, then waits on its stdin: when herdd closes the pipe, or dies
-// and the kernel closes it, the wrapper stops etcd. A member never outlives its herdd.
+// The wrapper prints etcd's pid, then waits for etcd. A guard reads herdd's pipe: when herdd
+// closes it, or dies and the kernel closes it, the guard stops etcd (TERM, then KILL after
+// 5 s). If etcd exits on its own, the wrapper exits with etcd's status, so herdd notices.
+// Signals to the wrapper itself are passed on to etcd. A member never outlives its herdd.
+// (The pipe is handed to the guard as fd 3: sh gives background jobs /dev/null as stdin.)
 const wrapperScript = `
 bin=$1; log=$2; shift 2
 "$bin" "$@" </dev/null >>"$log" 2>&1 &
 child=$!
 echo "$child"
-cat >/dev/null
-kill -TERM "$child" 2>/dev/null
-i=0
-while kill -0 "$child" 2>/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); done
-kill -KILL "$child" 2>/dev/null
-wait "$child" 2>/dev/null
+trap 'kill -TERM "$child" 2>/dev/null' TERM INT HUP
+exec 3<&0
+{ cat <&3 >/dev/null; kill -TERM "$child" 2>/dev/null; sleep 5; kill -KILL "$child" 2>/dev/null; } &
+guard=$!
+while :; do
+  wait "$child"; status=$?
+  kill -0 "$child" 2>/dev/null || break
+done
+kill "$guard" 2>/dev/null
+exit $status
 `;
 
 export class EtcdMember {
@@ -177,16 +184,24 @@ export async function addMember(client: Etcd3, name: string, peerUrl: string, wa
   }
 }
 
-export async function removeMember(client: Etcd3, name: string): Promise<Result<void, Failure>> {
-  const members = await listMembers(client);
-  if (!members.ok) return members;
-  const m = members.value.find((x) => x.name === name);
-  if (!m) return ok(undefined);
-  try {
-    await client.cluster.memberRemove({ ID: m.id });
-    return ok(undefined);
-  } catch (e) {
-    return err({ code: 'unavailable', message: `etcd member remove failed: ${(e as Error).message}` });
+/** Removes a member by name (retried like addMember while etcd protects quorum). */
+export async function removeMember(client: Etcd3, name: string, waitMs = 20_000): Promise<Result<void, Failure>> {
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    const members = await listMembers(client);
+    if (!members.ok) return members;
+    const m = members.value.find((x) => x.name === name);
+    if (!m) return ok(undefined);
+    try {
+      await client.cluster.memberRemove({ ID: m.id });
+      return ok(undefined);
+    } catch (e) {
+      const message = (e as Error).message;
+      if (!/unhealthy cluster|not enough started members|circuit breaker|No connection established/i.test(message) || Date.now() > deadline) {
+        return err({ code: 'unavailable', message: `etcd member remove failed: ${message}` });
+      }
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
   }
 }
 

@@ -40,10 +40,12 @@ type GlobalPolicy = NonNullable<NonNullable<IOptions['faultHandling']>['global']
 
 /**
  * The client-wide policy: a call that reached etcd is never retried here (see the header), but
- * a call that every endpoint's breaker turned away was never sent, so it is safe to try again
- * shortly: that is what keeps a brief quorum blip from reaching callers as an error.
+ * a call that every endpoint's breaker turned away, or that found no connection to its endpoint,
+ * was never sent, so it is safe to try again shortly (another endpoint, or the same one back):
+ * that keeps a brief quorum blip or one dead endpoint from reaching callers as an error.
  */
-const retryUnsent = retry(handleWhen(isBrokenCircuitError), {
+const neverSent = (e: Error): boolean => isBrokenCircuitError(e) || /No connection established/.test(e.message);
+const retryUnsent = retry(handleWhen(neverSent), {
   maxAttempts: limits.storeUnsentRetriesMax,
   backoff: new ConstantBackoff(limits.storeEndpointRetryAfterMs / 2),
 }) as unknown as GlobalPolicy;

@@ -81,12 +81,14 @@ export function clusterRoutes(ctx: ApiContext): RouteSpec<unknown>[] {
     route({
       method: 'get', path: '/v1/events', summary: 'The cluster event log, oldest first (?after=ID&limit=N)', auth: 'viewer',
       handler: async ({ query }) => {
-        const limit = Math.min(Number(query['limit'] ?? 100) || 100, limits.eventsPageMax);
+        const asked = query['limit'] === undefined ? 100 : Number(query['limit']);
+        if (!Number.isInteger(asked) || asked < 0) return err({ code: 'invalid', field: 'limit', message: `limit must be a whole number >= 0, not "${query['limit']}"` });
+        const limit = Math.min(asked, limits.eventsPageMax);
         const all = await ctx.records.list(events);
         if (!all.ok) return err({ code: all.error.code, message: all.error.message });
         const after = query['after'];
         const items: EventView[] = all.value.items.filter((e) => after === undefined || e.id > after).map((e) => ({ id: e.id, ...e.value }));
-        return ok({ events: items.slice(-limit), revision: all.value.revision });
+        return ok({ events: limit === 0 ? [] : items.slice(-limit), revision: all.value.revision });
       },
     }),
     route({

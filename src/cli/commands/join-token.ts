@@ -13,7 +13,9 @@ export function register(parent: Command): void {
     .option('--role <role>', 'voter, worker or any', 'any')
     .action(action(async (o: { ttl: string; singleUse?: boolean; role: string }, cmd: Command) => {
       const g = globalsOf(cmd);
-      const ttlMs = must(parseDurationMs(o.ttl, 'ttl'));
+      const ttl = parseDurationMs(o.ttl, 'ttl');
+      if (!ttl.ok) fail(ttl.error, 2);
+      const ttlMs = ttl.value;
       if (o.role !== 'voter' && o.role !== 'worker' && o.role !== 'any') fail({ code: 'invalid', field: 'role', message: `--role must be voter, worker or any, not "${o.role}"` }, 2);
       const t = must(await connect(g).client.createJoinToken({ ttlMs, singleUse: o.singleUse === true, role: o.role }));
       if (g.json) return printJson(t);
