@@ -6,7 +6,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import { err, ok, type Failure, type Result } from '../core/result.js';
-import { defineRecordKind } from '../store/records.js';
+import { defineRecordKind, viewFolder } from '../store/records.js';
 
 export const roles = ['admin', 'viewer'] as const;
 export type Role = (typeof roles)[number];
@@ -19,7 +19,7 @@ export const apiTokenRecord = z.strictObject({
   description: z.string().max(200),
 });
 export type ApiTokenRecord = z.infer<typeof apiTokenRecord>;
-export const apiTokens = defineRecordKind('api-tokens', apiTokenRecord);
+export const apiTokens = defineRecordKind(`${viewFolder}/api-tokens`, apiTokenRecord);
 
 export const joinTokenRecord = z.strictObject({
   secretSha256: z.string().regex(/^[0-9a-f]{64}$/),

@@ -15,7 +15,7 @@ import { PeerServer } from '../net/transport.js';
 import { EtcdStore } from '../store/etcd.js';
 import { EtcdMember, etcdClient, addMember } from '../store/etcd-member.js';
 import { Election, type Leadership } from '../store/election.js';
-import { Records } from '../store/records.js';
+import { coordinatorKeyOf, Records } from '../store/records.js';
 import { recordEvent } from '../store/events.js';
 import { MembershipView } from '../membership/view.js';
 import { MembershipCoordinator } from '../membership/coordinator.js';
@@ -198,7 +198,7 @@ export class Herdd {
     const startedMs = Date.now();
     let lastLogMs = startedMs;
     while (!this.stopping && !this.etcdFailed) {
-      const r = await this.store.get(`${this.records.prefix}coordinator`);
+      const r = await this.store.get(coordinatorKeyOf(this.records.prefix));
       if (r.ok) return;
       if (Date.now() - lastLogMs > 5000) {
         lastLogMs = Date.now();
@@ -253,7 +253,7 @@ export class Herdd {
         return herdd.view;
       },
       quorumReachable: async () => {
-        const r = await Promise.race([this.store.get(`${this.records.prefix}coordinator`), new Promise<{ ok: false }>((resolve) => setTimeout(() => resolve({ ok: false }), 1500))]);
+        const r = await Promise.race([this.store.get(coordinatorKeyOf(this.records.prefix)), new Promise<{ ok: false }>((resolve) => setTimeout(() => resolve({ ok: false }), 1500))]);
         return r.ok;
       },
       admit: async (body) => {

@@ -3,7 +3,7 @@
 // coordinator decides. Schemas are strict: unknown keys are refused.
 
 import { z } from 'zod';
-import { defineRecordKind } from '../store/records.js';
+import { defineRecordKind, viewFolder } from '../store/records.js';
 import { nodeStates } from './detector.js';
 import { hostPort, nodeName } from '../core/config.js';
 
@@ -26,7 +26,7 @@ export const nodeRecord = z.strictObject({
   joinedAtMs: z.number(),
 });
 export type NodeRecord = z.infer<typeof nodeRecord>;
-export const nodes = defineRecordKind('nodes', nodeRecord);
+export const nodes = defineRecordKind(`${viewFolder}/nodes`, nodeRecord);
 
 export const aliveRecord = z.strictObject({
   incarnation: z.string(),
@@ -35,10 +35,10 @@ export const aliveRecord = z.strictObject({
   version: z.string(),
 });
 export type AliveRecord = z.infer<typeof aliveRecord>;
-export const alive = defineRecordKind('alive', aliveRecord);
+export const alive = defineRecordKind(`${viewFolder}/alive`, aliveRecord);
 
 export const stoppedRecord = z.strictObject({ incarnation: z.string(), atMs: z.number() });
-export const stopped = defineRecordKind('stopped', stoppedRecord);
+export const stopped = defineRecordKind(`${viewFolder}/stopped`, stoppedRecord);
 
 export const nodeStatusRecord = z.strictObject({
   state: z.enum(nodeStates),
@@ -48,4 +48,4 @@ export const nodeStatusRecord = z.strictObject({
   decidedBy: z.number(),
 });
 export type NodeStatusRecord = z.infer<typeof nodeStatusRecord>;
-export const nodeStatus = defineRecordKind('node-status', nodeStatusRecord);
+export const nodeStatus = defineRecordKind(`${viewFolder}/node-status`, nodeStatusRecord);

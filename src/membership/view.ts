@@ -4,7 +4,7 @@
 
 import type { z } from 'zod';
 import { CacheFeed, RecordCache } from '../store/cache.js';
-import type { Records } from '../store/records.js';
+import { coordinatorKeyOf, viewFolder, type Records } from '../store/records.js';
 import { coordinatorRecord, type CoordinatorRecord } from '../store/election.js';
 import { alive, nodes, nodeStatus, stopped, type AliveRecord, type NodeRecord, type NodeStatusRecord, type stoppedRecord } from './records.js';
 import type { NodeView, StatusView } from '../api/types.js';
@@ -32,8 +32,8 @@ export class MembershipView {
     this.alive = new RecordCache(records, alive, log);
     this.stopped = new RecordCache(records, stopped, log);
     this.tokens = new RecordCache(records, apiTokens, log);
-    this.coordinatorKey = `${records.prefix}coordinator`;
-    this.feed = new CacheFeed(records, [this.nodes, this.statuses, this.alive, this.stopped, this.tokens] as RecordCache<unknown>[], log, [this.coordinatorKey]);
+    this.coordinatorKey = coordinatorKeyOf(records.prefix);
+    this.feed = new CacheFeed(records, `${records.prefix}${viewFolder}/`, [this.nodes, this.statuses, this.alive, this.stopped, this.tokens] as RecordCache<unknown>[], log, [this.coordinatorKey]);
   }
 
   async start(): Promise<void> {

@@ -4,7 +4,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { MemoryStore } from '../store/memory.js';
-import { Records } from '../store/records.js';
+import { coordinatorKeyOf, Records } from '../store/records.js';
 import { VirtualClock } from '../sim/virtual-clock.js';
 import { timingDefaults } from '../core/limits.js';
 import { MembershipView } from './view.js';
@@ -25,7 +25,7 @@ async function setup() {
   const lease = await store.grantLease(5000);
   assert.ok(lease.ok);
   if (!lease.ok) throw new Error('lease');
-  const put = await store.commit([], [{ op: 'put', key: `${records.prefix}coordinator`, value: JSON.stringify({ node: 'a', peerAddress: 'a:2', apiAddress: 'a:1', sinceMs: 0 }), lease: lease.value.id }]);
+  const put = await store.commit([], [{ op: 'put', key: coordinatorKeyOf(records.prefix), value: JSON.stringify({ node: 'a', peerAddress: 'a:2', apiAddress: 'a:1', sinceMs: 0 }), lease: lease.value.id }]);
   assert.ok(put.ok);
   const token = put.ok ? put.value.revision : 0;
   const watchdogs = await Promise.all(['b', 'c'].map(async (self) => {
@@ -36,7 +36,7 @@ async function setup() {
     return w;
   }));
   const coordinatorPresent = async (): Promise<boolean> => {
-    const r = await store.get(`${records.prefix}coordinator`);
+    const r = await store.get(coordinatorKeyOf(records.prefix));
     assert.ok(r.ok);
     return r.ok && r.value !== undefined;
   };

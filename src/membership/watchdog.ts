@@ -12,11 +12,11 @@
 import { z } from 'zod';
 import type { Cancel, Clock, Timers } from '../core/clock.js';
 import type { Timing } from '../core/limits.js';
-import { defineRecordKind, type Records } from '../store/records.js';
+import { coordinatorKeyOf, defineRecordKind, viewFolder, type Records } from '../store/records.js';
 import { recordEvent } from '../store/events.js';
 import type { MembershipView } from './view.js';
 
-export const suspicions = defineRecordKind('coordinator-suspicions', z.strictObject({ token: z.number(), atMs: z.number() }));
+export const suspicions = defineRecordKind(`${viewFolder}/coordinator-suspicions`, z.strictObject({ token: z.number(), atMs: z.number() }));
 
 /** Pure: deposal needs suspicions of the current token from a majority of all voters. */
 export function majorityOf(votersTotal: number): number {
@@ -92,7 +92,7 @@ export class CoordinatorWatchdog {
     const voters = view.nodes.values().filter((n) => n.value.role === 'voter' && !n.value.left).map((n) => n.id);
     const agreeing = all.value.items.filter((s) => s.value.token === token && voters.includes(s.id) && s.id !== node);
     if (agreeing.length < majorityOf(voters.length)) return;
-    const key = `${records.prefix}coordinator`;
+    const key = coordinatorKeyOf(records.prefix);
     const r = await records.store.commit([{ key, createRevision: token }], [{ op: 'delete', key }]);
     if (!r.ok) return;
     this.deps.log(`deposed unresponsive coordinator ${node} (token ${token}): ${agreeing.map((s) => s.id).join(', ')} lost its heartbeats`);

@@ -3,7 +3,7 @@
 // reports that history was compacted, the feed re-lists and watches again, so a cache never
 // misses or double-applies a change. Records that fail validation are reported and left out.
 //
-// Several caches can share one CacheFeed: one range and one watch over the whole cluster
+// Several caches can share one CacheFeed: one range and one watch over their common
 // prefix, so every cache moves through the same revisions in lockstep and a commit that
 // touches several kinds (a clean stop: put `stopped/x`, delete `alive/x`) is seen whole,
 // never half-applied across kinds.
@@ -92,7 +92,7 @@ export class RecordCache<T> {
   }
 }
 
-/** One range and one watch over the cluster prefix, feeding several caches in lockstep. */
+/** One range and one watch over a shared prefix, feeding several caches in lockstep. */
 export class CacheFeed {
   private watch: Watch | undefined;
   private closed = false;
@@ -103,6 +103,8 @@ export class CacheFeed {
 
   constructor(
     private readonly records: Records,
+    /** The key prefix every cache and single key lives under; the feed ranges and watches it. */
+    private readonly prefix: string,
     private readonly caches: readonly RecordCache<unknown>[],
     private readonly log: (message: string) => void,
     singleKeys: readonly string[] = [],
@@ -119,7 +121,7 @@ export class CacheFeed {
   async start(): Promise<void> {
     for (;;) {
       if (this.closed) return;
-      const listed = await this.records.store.range(this.records.prefix);
+      const listed = await this.records.store.range(this.prefix);
       if (listed.ok) {
         const { items, revision } = listed.value;
         for (const cache of this.caches) cache.load(items.filter((kv) => kv.key.startsWith(cache.prefix)), revision);
@@ -135,7 +137,7 @@ export class CacheFeed {
   }
 
   private follow(fromRevision: number): void {
-    this.watch = this.records.store.watch(this.records.prefix, fromRevision, {
+    this.watch = this.records.store.watch(this.prefix, fromRevision, {
       onEvents: (batch) => {
         for (const cache of this.caches) {
           const mine = batch.events.filter((e) => (e.type === 'put' ? e.kv.key : e.key).startsWith(cache.prefix));

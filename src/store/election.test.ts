@@ -84,4 +84,17 @@ describe('coordinator election', () => {
     assert.notEqual(now[0]?.[0], name);
     for (const e of elections) await e.stop();
   });
+
+  it('ignores changes to other keys that share the election key as a prefix', async () => {
+    const { store, elections, current } = setup(['a']);
+    elections[0]?.start();
+    await flush();
+    const [[, l]] = current() as [[string, Leadership]];
+    const neighbour = `${elections[0]?.key ?? ''}-suspicions/b`;
+    await store.commit([], [{ op: 'put', key: neighbour, value: '{}' }]);
+    await store.commit([], [{ op: 'delete', key: neighbour }]);
+    await flush();
+    assert.equal(current()[0]?.[1]?.token, l.token);
+    await elections[0]?.stop();
+  });
 });

@@ -11,6 +11,7 @@
 import { z } from 'zod';
 import type { Cancel, Clock, Timers } from '../core/clock.js';
 import type { Guard, Lease, Store, Watch } from './types.js';
+import { coordinatorKeyOf } from './records.js';
 
 export const coordinatorRecord = z.strictObject({
   node: z.string(),
@@ -44,7 +45,7 @@ export class Election {
     private readonly candidate: Omit<CoordinatorRecord, 'sinceMs'>,
     private readonly options: { leaseTtlMs: number; clock: Clock; timers: Timers; log: (msg: string) => void },
   ) {
-    this.key = `${clusterPrefix}coordinator`;
+    this.key = coordinatorKeyOf(clusterPrefix);
   }
 
   current(): Leadership | undefined {
@@ -73,9 +74,13 @@ export class Election {
     if (fromRevision === undefined) return;
     this.watch = this.store.watch(this.key, fromRevision, {
       onEvents: (batch) => {
+        // A watch follows a prefix: keys that merely start with this one are not the election.
         for (const e of batch.events) {
-          if (e.type === 'delete') this.onKeyGone();
-          else if (this.leadership && e.kv.createRevision !== this.leadership.token) this.stepDown('another coordinator holds the key');
+          if (e.type === 'delete') {
+            if (e.key === this.key) this.onKeyGone();
+          } else if (e.kv.key === this.key && this.leadership && e.kv.createRevision !== this.leadership.token) {
+            this.stepDown('another coordinator holds the key');
+          }
         }
       },
       onCompacted: () => {
@@ -160,7 +165,7 @@ export class Election {
 
 /** Reads who the coordinator is now. */
 export async function readCoordinator(store: Store, clusterPrefix: string): Promise<(CoordinatorRecord & { token: number }) | undefined> {
-  const r = await store.get(`${clusterPrefix}coordinator`);
+  const r = await store.get(coordinatorKeyOf(clusterPrefix));
   if (!r.ok || r.value === undefined) return undefined;
   const parsed = coordinatorRecord.safeParse(JSON.parse(r.value.value));
   return parsed.success ? { ...parsed.data, token: r.value.createRevision } : undefined;

@@ -16,6 +16,16 @@ export interface RecordKind<T> {
 
 export const defineRecordKind = <T>(name: string, schema: z.ZodType<T>): RecordKind<T> => ({ name, schema });
 
+/**
+ * The folder of the records every node follows through its watch-fed view (membership, the
+ * coordinator key, API tokens). Keeping them apart from high-churn folders (kv, events, later
+ * jobs) means a node's view watch carries only the changes it needs.
+ */
+export const viewFolder = 'cluster';
+
+/** The coordinator election key of a cluster prefix. */
+export const coordinatorKeyOf = (clusterPrefix: string): string => `${clusterPrefix}${viewFolder}/coordinator`;
+
 export interface Stored<T> {
   readonly id: string;
   readonly value: T;
