@@ -3,7 +3,7 @@
 // add); later runs start the same data dirs again, so the state survives. Ctrl-C stops every
 // process it started, by pid, and waits for them.
 
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { HerdClient } from '../api/client.js';
@@ -104,7 +104,10 @@ async function main(): Promise<void> {
     await new Promise((r) => setTimeout(r, 200));
   }
   const userContext = defaultContextPath();
-  const sameCluster = existsSync(userContext) && readFileSync(userContext, 'utf8') === readFileSync(contextPath, 'utf8');
+  // The user's context may be replaced if it names this local cluster's addresses (an earlier
+  // incarnation of it); a context for any other cluster is left alone.
+  const existing = existsSync(userContext) ? loadContext(userContext) : undefined;
+  const sameCluster = existing?.ok === true && JSON.stringify(existing.value.apiAddresses) === JSON.stringify(context.apiAddresses);
   const installed = !existsSync(userContext) || sameCluster;
   if (installed) saveContext(userContext, context);
   say(`API: https://${apiOf(0)}/v1/status (OpenAPI: https://${apiOf(0)}/v1/openapi.json)`);
