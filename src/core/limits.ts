@@ -26,11 +26,11 @@ export const limits = {
   /** Guards, and writes, in one store commit (etcd's --max-txn-ops default). */
   commitGuardsMax: 128,
   commitWritesMax: 128,
-  /** Default time to connect to an etcd endpoint, part of every request's deadline. */
   /** How long an etcd endpoint that failed twice in a row is skipped before it is tried again. */
   storeEndpointRetryAfterMs: 300,
   /** Attempts for a store call that no endpoint accepted (never sent, so safe to repeat). */
   storeUnsentRetriesMax: 8,
+  /** Default time to connect to an etcd endpoint, part of every request's deadline. */
   storeDialTimeoutMs: 2000,
   /** Deadline of one etcd request once connected; past it the outcome is unknown. */
   storeRequestTimeoutMs: 5000,

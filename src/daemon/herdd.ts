@@ -71,7 +71,7 @@ export class Herdd {
     this.timing = { ...timingDefaults, ...(config.timing ?? {}) } as Timing;
   }
 
-  static async start(dataDir: string, log: (msg: string) => void): Promise<Result<Herdd, Failure>> {
+  static async start(dataDir: string, log: (msg: string) => void, onExitRequest: (code: number) => void): Promise<Result<Herdd, Failure>> {
     const paths = dataPaths(dataDir);
     const config = loadNodeConfig(paths.config);
     if (!config.ok) return config;
@@ -86,6 +86,7 @@ export class Herdd {
       caKeyPem: existsSync(paths.caKey) ? readText(paths.caKey) : undefined,
     };
     const herdd = new Herdd(paths, config.value, tls, log);
+    herdd.onExitRequest = onExitRequest;
     const started = await herdd.run();
     if (!started.ok) {
       await herdd.stop();

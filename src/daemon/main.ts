@@ -19,17 +19,15 @@ const log = (msg: string): void => {
 };
 
 const paths = dataPaths(options.dataDir);
-const started = await Herdd.start(options.dataDir, log);
-if (!started.ok) {
-  log(`cannot start: ${started.error.message}${started.error.field ? ` (${started.error.field})` : ''}`);
-  process.exit(2);
-}
-const herdd = started.value;
-nodeName = herdd.config.node;
-writeFileSync(paths.pidFile, `${process.pid}\n`);
-
+let herdd: Herdd | undefined;
+let requestedExit: number | undefined;
 let exiting = false;
 const exit = async (code: number): Promise<void> => {
+  if (herdd === undefined) {
+    // Asked to exit while still starting (its etcd died): finish starting, then exit.
+    requestedExit ??= code;
+    return;
+  }
   if (exiting) return;
   exiting = true;
   await herdd.stop();
@@ -37,6 +35,15 @@ const exit = async (code: number): Promise<void> => {
   log('stopped');
   process.exit(code);
 };
-herdd.onExitRequest = (code) => void exit(code);
 process.on('SIGTERM', () => void exit(0));
 process.on('SIGINT', () => void exit(0));
+
+const started = await Herdd.start(options.dataDir, log, (code) => void exit(code));
+if (!started.ok) {
+  log(`cannot start: ${started.error.message}${started.error.field ? ` (${started.error.field})` : ''}`);
+  process.exit(2);
+}
+herdd = started.value;
+nodeName = herdd.config.node;
+writeFileSync(paths.pidFile, `${process.pid}\n`);
+if (requestedExit !== undefined) await exit(requestedExit);

@@ -2,7 +2,7 @@
 // if single-use, right role), the name (free), the voter count (at most 5), signs the node's
 // certificate request with the cluster CA, commits the node record and the token's use in one
 // guarded commit, and, for a voter, adds its etcd member. If the member add fails, the record
-// is removed again so nothing half-joined stays behind.
+// is removed again and the token gets its use back, so nothing half-joined stays behind.
 
 import { err, ok, type Failure, type Result } from '../core/result.js';
 import { splitHostPort } from '../core/config.js';
