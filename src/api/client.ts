@@ -27,7 +27,9 @@ export class HerdClient {
       const index = (this.preferred + i) % n;
       const address = this.options.addresses[index] ?? '';
       const r = await this.once<T>(address, method, path, body);
-      if (r.ok || r.error.code !== 'unreachable') {
+      // A read may go to the next node after a timeout too: repeating it changes nothing.
+      const tryNext = !r.ok && (r.error.code === 'unreachable' || (r.error.code === 'timeout' && method === 'GET'));
+      if (!tryNext) {
         this.preferred = index;
         return r;
       }

@@ -89,10 +89,18 @@ export const limits = {
 export const timingDefaults = {
   heartbeatIntervalMs: 200,
   suspectAfterMs: 800,
-  /** TTL of each node's etcd lease: past it, a silent node is unclean and knows it is out. */
-  nodeLeaseTtlMs: 3000,
-  /** TTL of the coordinator's election lease (etcd's minimum with its default timings is 1.5 s). */
-  electionLeaseTtlMs: 1500,
+  /**
+   * TTL of each node's etcd lease: past it, a silent node is unclean and knows it is out. It
+   * must outlast an etcd leader election (1-2 s with etcd's defaults, more with split votes)
+   * plus a keep-alive interval, or every leader change would put healthy nodes out.
+   */
+  nodeLeaseTtlMs: 5000,
+  /**
+   * TTL of the coordinator's election lease. A dead or cut-off coordinator is normally replaced
+   * well before it expires, by the voters' watchdog (membership/watchdog.ts); the TTL is the
+   * bound when that cannot happen, and the coordinator steps down on its own TTL/5 before it.
+   */
+  electionLeaseTtlMs: 5000,
   /** How often the coordinator re-evaluates node states. */
   detectorTickMs: 50,
   joinTokenTtlMs: 24 * 3600 * 1000,

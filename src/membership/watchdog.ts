@@ -74,8 +74,8 @@ export class CoordinatorWatchdog {
     this.busy = true;
     try {
       if (!this.suspecting) {
-        const r = await this.deps.records.put(suspicions, this.deps.self, { token: c.token, atMs: this.deps.clock.nowMs() }, 'any', { lease });
-        if (!r.ok) return;
+        const r = await this.bounded(this.deps.records.put(suspicions, this.deps.self, { token: c.token, atMs: this.deps.clock.nowMs() }, 'any', { lease }));
+        if (!r?.ok) return;
         this.suspecting = true;
         this.deps.log(`no heartbeat answer from coordinator ${c.node} for ${Math.round(silentMs)} ms: suspecting it`);
       }
@@ -87,16 +87,32 @@ export class CoordinatorWatchdog {
 
   private async deposeIfMajority(node: string, token: number): Promise<void> {
     const { records, view } = this.deps;
-    const all = await records.list(suspicions);
-    if (!all.ok) return;
+    const all = await this.bounded(records.list(suspicions));
+    if (!all?.ok) return;
     const voters = view.nodes.values().filter((n) => n.value.role === 'voter' && !n.value.left).map((n) => n.id);
     const agreeing = all.value.items.filter((s) => s.value.token === token && voters.includes(s.id) && s.id !== node);
     if (agreeing.length < majorityOf(voters.length)) return;
     const key = coordinatorKeyOf(records.prefix);
-    const r = await records.store.commit([{ key, createRevision: token }], [{ op: 'delete', key }]);
-    if (!r.ok) return;
+    const r = await this.bounded(records.store.commit([{ key, createRevision: token }], [{ op: 'delete', key }]));
+    if (!r?.ok) return;
     this.deps.log(`deposed unresponsive coordinator ${node} (token ${token}): ${agreeing.map((s) => s.id).join(', ')} lost its heartbeats`);
     await recordEvent(records, { atMs: this.deps.clock.nowMs(), node: this.deps.self, kind: 'coordinator', severity: 'warning', subject: node, message: `coordinator ${node} stopped answering heartbeats of ${agreeing.map((s) => s.id).join(', ')}; a new coordinator is being elected` });
+  }
+
+  /**
+   * A store call issued while etcd has no leader is forwarded to the lost one and hangs until
+   * etcd's request timeout (about 7 s). The watchdog does not wait for that: past a
+   * suspectAfterMs it gives up on the answer (the call is idempotent or guarded, so it may still
+   * land) and tries again on a later tick, which reaches the new leader once there is one.
+   */
+  private bounded<T>(call: Promise<T>): Promise<T | undefined> {
+    return new Promise((resolve) => {
+      const cancel = this.deps.timers.setTimeout(() => resolve(undefined), this.deps.timing.suspectAfterMs);
+      void call.then((value) => {
+        cancel();
+        resolve(value);
+      });
+    });
   }
 
   stop(): void {

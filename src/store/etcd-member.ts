@@ -63,6 +63,9 @@ export function etcdArguments(c: EtcdMemberConfig): string[] {
     `--peer-trusted-ca-file=${c.tls.caFile}`,
     `--peer-cert-file=${c.tls.certFile}`,
     `--peer-key-file=${c.tls.keyFile}`,
+    // A member coming back from a partition must not depose the majority's leader with the
+    // terms it inflated while alone: pre-vote makes it ask before it campaigns.
+    `--pre-vote=true`,
     `--heartbeat-interval=${c.heartbeatIntervalMs ?? 100}`,
     `--election-timeout=${c.electionTimeoutMs ?? 1000}`,
     `--snapshot-count=10000`,
@@ -86,7 +89,9 @@ child=$!
 echo "$child"
 trap 'kill -TERM "$child" 2>/dev/null' TERM INT HUP
 exec 3<&0
-{ cat <&3 >/dev/null; kill -TERM "$child" 2>/dev/null; sleep 5; kill -KILL "$child" 2>/dev/null; } &
+{ cat <&3 >/dev/null; kill -TERM "$child" 2>/dev/null
+  i=0; while kill -0 "$child" 2>/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); done
+  kill -KILL "$child" 2>/dev/null; } &
 guard=$!
 while :; do
   wait "$child"; status=$?
