@@ -77,6 +77,9 @@ export function etcdClientOptions(options: EtcdStoreOptions): IOptions {
       'grpc.max_receive_message_length': limits.storeResponseBytesMax,
       'grpc.keepalive_time_ms': limits.storeConnectionPingIntervalMs,
       'grpc.keepalive_timeout_ms': limits.storeConnectionPingTimeoutMs,
+      // Endpoints are IP addresses, which TLS SNI may not carry (RFC 6066). Every node
+      // certificate names "localhost"; the trust anchor is the cluster CA, not the address.
+      ...(tls === undefined ? {} : { 'grpc.ssl_target_name_override': 'localhost' }),
     },
     // Per endpoint, etcd3's default breaker shuts an endpoint out for 5 s after 3 failures,
     // which turns a 1 s quorum blip (a voter joining) into a 5 s outage. A short breaker
