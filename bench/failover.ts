@@ -28,7 +28,7 @@ import type { Etcd3 } from 'etcd3';
 import { TestCluster } from '../test/harness.js';
 import type { StatusView } from '../src/api/types.js';
 import {
-  apiClient, cleanupCluster, directEtcd, etcdEndpoint, etcdLeader, etcdServerPids, firstAck, loadLine, moveEtcdLeader, machineLine, max, median, ms, numberFlag, onCleanup, parseFlags, pollUntil, runBench, voterNames, waitEtcdGone, waitEtcdHealthy,
+  apiClient, cleanupCluster, directEtcd, etcdEndpoint, etcdLeader, etcdServerPids, firstAck, loadLine, moveEtcdLeader, machineLine, max, median, ms, numberFlag, parseFlags, pollUntil, runBench, voterNames, waitEtcdGone, waitEtcdHealthy,
 } from './common.js';
 
 const roundTimeoutMs = 30_000;

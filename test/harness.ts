@@ -49,7 +49,9 @@ async function portFree(port: number, host: string): Promise<boolean> {
 /** A block of `count` consecutive free ports on host. */
 export async function freePortBlock(count: number, host = '127.0.0.1'): Promise<number> {
   for (let attempt = 0; attempt < 200; attempt++) {
-    const base = 20_000 + Math.floor(Math.random() * 35_000);
+    // Below the kernel's ephemeral range (32768-60999 here): a port checked free there could be
+    // taken by an outgoing connection before etcd or herdd binds it.
+    const base = 20_000 + Math.floor(Math.random() * (32_000 - 20_000 - count));
     let ok = true;
     for (let p = base; p < base + count && ok; p++) ok = await portFree(p, host);
     if (ok) return base;

@@ -2,14 +2,12 @@
 // cluster CA, the API token). Found at --context, $HERD_CONTEXT, or ~/.config/herd/context.json;
 // written with mode 0600 by `herd init` and by `npm start`. Validated strictly on read.
 
-import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { hostPort } from '../core/config.js';
-import { err, ok, type Failure, type Result } from '../core/result.js';
-import { zodFailure } from '../store/records.js';
-import { writeFileDurable } from '../daemon/paths.js';
+import type { Failure, Result } from '../core/result.js';
+import { readJsonFile, writeFileDurable } from '../daemon/paths.js';
 import { HerdClient } from '../api/client.js';
 
 export const contextSchema = z.strictObject({
@@ -28,21 +26,7 @@ export function defaultContextPath(): string {
 }
 
 export function loadContext(path: string): Result<CliContext, Failure> {
-  if (!existsSync(path)) {
-    return err({ code: 'no_context', field: path, message: `no cluster context at ${path}: run "herd init", or "npm start" for a local cluster, or pass --context FILE` });
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (e) {
-    return err({ code: 'invalid', field: path, message: `${path} is not valid JSON: ${(e as Error).message}` });
-  }
-  const parsed = contextSchema.safeParse(json);
-  if (!parsed.success) {
-    const f = zodFailure(parsed.error);
-    return err({ code: 'invalid', field: f.field ?? '', message: `${path}: ${f.message}` });
-  }
-  return ok(parsed.data);
+  return readJsonFile(path, contextSchema, { code: 'no_context', field: path, message: `no cluster context at ${path}: run "herd init", or "npm start" for a local cluster, or pass --context FILE` });
 }
 
 export function saveContext(path: string, context: CliContext): void {

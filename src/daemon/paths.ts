@@ -65,20 +65,25 @@ export function writeFileDurable(path: string, contents: string, mode = 0o600): 
   }
 }
 
-export function loadNodeConfig(path: string): Result<NodeConfig, Failure> {
-  if (!existsSync(path)) return err({ code: 'not_found', field: path, message: `${path} does not exist: run "herd init" or "herd join" first, or pass --data-dir` });
+/** Reads a JSON file and validates it; errors name the file and the offending field. */
+export function readJsonFile<T>(path: string, schema: z.ZodType<T>, missing: Failure): Result<T, Failure> {
+  if (!existsSync(path)) return err(missing);
   let json: unknown;
   try {
     json = JSON.parse(readFileSync(path, 'utf8'));
   } catch (e) {
     return err({ code: 'invalid', field: path, message: `${path} is not valid JSON: ${(e as Error).message}` });
   }
-  const parsed = nodeConfigSchema.safeParse(json);
+  const parsed = schema.safeParse(json);
   if (!parsed.success) {
     const f = zodFailure(parsed.error);
     return err({ code: 'invalid', field: f.field ?? '', message: `${path}: ${f.message}` });
   }
   return ok(parsed.data);
+}
+
+export function loadNodeConfig(path: string): Result<NodeConfig, Failure> {
+  return readJsonFile(path, nodeConfigSchema, { code: 'not_found', field: path, message: `${path} does not exist: run "herd init" or "herd join" first, or pass --data-dir` });
 }
 
 export const bootstrapSchema = z.strictObject({

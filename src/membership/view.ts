@@ -23,7 +23,7 @@ export class MembershipView {
   private readonly listeners = new Set<() => void>();
 
   constructor(
-    private readonly records: Records,
+    records: Records,
     private readonly self: string,
     log: (msg: string) => void,
   ) {
