@@ -17,6 +17,8 @@ export interface ApiContext {
   readonly view: MembershipView;
   /** A linearizable read reached a quorum of etcd members just now. */
   quorumReachable(): Promise<boolean>;
+  /** Names of etcd's members as etcd reports them, or undefined when it cannot say in time. */
+  etcdMembers(): Promise<string[] | undefined>;
   admit(body: JoinBody): Promise<Result<JoinResult, Failure>>;
   /** This node leaves the cluster and its daemon stops. */
   leave(): Promise<Result<void, Failure>>;

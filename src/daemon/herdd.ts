@@ -13,7 +13,7 @@ import { err, ok, type Failure, type Result } from '../core/result.js';
 import { PeerClient } from '../net/client.js';
 import { PeerServer } from '../net/transport.js';
 import { EtcdStore } from '../store/etcd.js';
-import { EtcdMember, etcdClient, addMember } from '../store/etcd-member.js';
+import { EtcdMember, etcdClient, addMember, listMembers } from '../store/etcd-member.js';
 import { Election, type Leadership } from '../store/election.js';
 import { coordinatorKeyOf, Records } from '../store/records.js';
 import { recordEvent } from '../store/events.js';
@@ -256,6 +256,12 @@ export class Herdd {
       quorumReachable: async () => {
         const r = await Promise.race([this.store.get(coordinatorKeyOf(this.records.prefix)), new Promise<{ ok: false }>((resolve) => setTimeout(() => resolve({ ok: false }), 1500))]);
         return r.ok;
+      },
+      etcdMembers: async () => {
+        const admin = this.adminClient;
+        if (!admin) return undefined;
+        const r = await Promise.race([listMembers(admin), new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 1500))]);
+        return r?.ok ? r.value.map((m) => (m.name === '' ? `unstarted-${m.id}` : m.name)) : undefined;
       },
       admit: async (body) => {
         if (!this.tls.caKeyPem) return err({ code: 'unavailable', message: `${this.config.node} is a worker and holds no CA key: join through a voter's address` });

@@ -113,12 +113,18 @@ export class MembershipView {
     };
   }
 
-  status(cluster: string, quorumReachable: boolean): StatusView {
+  /**
+   * The overview. Voters are etcd's members when etcd could say (`etcdMembers`), else the voter
+   * records that have not left; a voter is up when its node is not unclean or offline.
+   */
+  status(cluster: string, quorumReachable: boolean, etcdMembers?: readonly string[]): StatusView {
     const views = this.nodes.values().map((r) => this.nodeView(r.value));
-    const voterNames = new Set(this.nodes.values().filter((r) => r.value.role === 'voter' && !r.value.left).map((r) => r.id));
-    const voters = views.filter((v) => voterNames.has(v.name));
-    const votersUp = voters.filter((v) => isUp(v.state as NodeState) || v.state === 'suspect').length;
+    const voterNames = new Set(etcdMembers ?? this.nodes.values().filter((r) => r.value.role === 'voter' && !r.value.left).map((r) => r.id));
+    const voters = [...voterNames].map((name) => views.find((v) => v.name === name));
+    const votersUp = voters.filter((v) => v !== undefined && (isUp(v.state as NodeState) || v.state === 'suspect')).length;
     const warnings: string[] = [];
+    const unknown = [...voterNames].filter((name) => !views.some((v) => v.name === name));
+    if (unknown.length > 0) warnings.push(`etcd has members that are not Herd nodes: ${unknown.join(', ')} (a half-finished join or leave; remove them with herd node remove or etcdctl)`);
     if (voters.length % 2 === 0 && voters.length > 0) warnings.push(`${voters.length} voters: an even number tolerates no more failures than ${voters.length - 1}; add or remove one`);
     const c = this.coordinator();
     if (!c) warnings.push('no coordinator is elected');

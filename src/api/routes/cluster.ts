@@ -30,7 +30,10 @@ export function clusterRoutes(ctx: ApiContext): RouteSpec<unknown>[] {
     }),
     route({
       method: 'get', path: '/v1/status', summary: 'Cluster overview: coordinator, quorum, nodes and their states', auth: 'viewer',
-      handler: async () => ok(ctx.view.status(ctx.cluster, await ctx.quorumReachable())),
+      handler: async () => {
+        const [quorum, members] = await Promise.all([ctx.quorumReachable(), ctx.etcdMembers()]);
+        return ok(ctx.view.status(ctx.cluster, quorum, members));
+      },
     }),
     route({
       method: 'get', path: '/v1/nodes', summary: 'All nodes', auth: 'viewer',
