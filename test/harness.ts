@@ -14,6 +14,7 @@ import { herddMain, spawnHerdd, waitForApi } from '../src/cli/start.js';
 import { saveContext, type CliContext } from '../src/cli/context.js';
 import type { Failure, Result } from '../src/core/result.js';
 import type { StatusView } from '../src/api/types.js';
+import { etcdClient, listMembers } from '../src/store/etcd-member.js';
 
 export const cliMain = herddMain.replace(/daemon\/main\.js$/, 'cli/main.js');
 
@@ -203,6 +204,18 @@ export class TestCluster {
     for (const n of this.nodes.values()) for (const pid of etcdPidsOf(n.dataDir)) process.kill(pid, 'SIGKILL');
     if (process.env['HERD_TEST_KEEP']) process.stderr.write(`# kept ${this.root}\n`);
     else rmSync(this.root, { recursive: true, force: true });
+  }
+
+  /** etcd's member names, sorted, as v1's etcd reports them. */
+  async etcdMembers(): Promise<string[]> {
+    const v1 = this.node('v1').dataDir;
+    const read = (f: string): string => readFileSync(join(v1, f), 'utf8');
+    const etcd = etcdClient([`https://${this.host}:${this.basePort + 2}`], { caPem: read('ca.crt'), certPem: read('node.crt'), keyPem: read('node.key') });
+    try {
+      return must(await listMembers(etcd)).map((m) => m.name).sort();
+    } finally {
+      etcd.close();
+    }
   }
 
   log(name: string): string {

@@ -104,5 +104,3 @@ export type WatchMessage =
   | { type: 'event'; event: EventView }
   | { type: 'nodes'; revision: number }
   | { type: 'hello'; revision: number };
-
-export { nodeName, hostPort };

@@ -237,10 +237,6 @@ export class Herdd {
     }
   }
 
-  isCoordinator(): boolean {
-    return this.coordinator !== undefined;
-  }
-
   private routes(): ReturnType<typeof clusterRoutes> {
     const herdd = this;
     const ctx: ApiContext = {

@@ -162,11 +162,3 @@ export class Election {
     }
   }
 }
-
-/** Reads who the coordinator is now. */
-export async function readCoordinator(store: Store, clusterPrefix: string): Promise<(CoordinatorRecord & { token: number }) | undefined> {
-  const r = await store.get(coordinatorKeyOf(clusterPrefix));
-  if (!r.ok || r.value === undefined) return undefined;
-  const parsed = coordinatorRecord.safeParse(JSON.parse(r.value.value));
-  return parsed.success ? { ...parsed.data, token: r.value.createRevision } : undefined;
-}

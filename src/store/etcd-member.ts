@@ -5,7 +5,6 @@
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, closeSync } from 'node:fs';
-import { join } from 'node:path';
 import { Etcd3 } from 'etcd3';
 import { err, ok, type Failure, type Result } from '../core/result.js';
 import { etcdClientOptions } from './etcd.js';
@@ -209,5 +208,3 @@ export async function removeMember(client: Etcd3, name: string, waitMs = 20_000)
     }
   }
 }
-
-export const etcdDataDirOf = (herdDataDir: string): string => join(herdDataDir, 'etcd');
