@@ -4,6 +4,7 @@
 
 import { request as httpsRequest } from 'node:https';
 import { err, ok, type Failure, type Result } from '../core/result.js';
+import { splitHostPort } from '../core/config.js';
 import type { EventView, JoinResult, JoinTokenView, KvView, NodeView, StatusView, WatchMessage } from './types.js';
 
 export interface ClientOptions {
@@ -40,7 +41,7 @@ export class HerdClient {
 
   private once<T>(address: string, method: Method, path: string, body: unknown): Promise<Result<T, Failure>> {
     const text = body === undefined ? undefined : JSON.stringify(body);
-    const [host, port] = [address.slice(0, address.lastIndexOf(':')).replace(/^\[(.*)\]$/, '$1'), Number(address.slice(address.lastIndexOf(':') + 1))];
+    const { host, port } = splitHostPort(address);
     return new Promise((resolve) => {
       const req = httpsRequest(
         {
@@ -117,8 +118,7 @@ export class HerdClient {
   /** Follows the watch stream; returns a function that stops it. */
   watch(onMessage: (m: WatchMessage) => void, onEnd: (f: Failure | undefined) => void): () => void {
     const address = this.options.addresses[this.preferred] ?? '';
-    const host = address.slice(0, address.lastIndexOf(':')).replace(/^\[(.*)\]$/, '$1');
-    const port = Number(address.slice(address.lastIndexOf(':') + 1));
+    const { host, port } = splitHostPort(address);
     let buffer = '';
     const req = httpsRequest(
       { host, port, path: '/v1/watch', method: 'GET', ca: this.options.caPem, checkServerIdentity: () => undefined, headers: this.options.token ? { authorization: `Bearer ${this.options.token}`, accept: 'text/event-stream' } : {} },

@@ -22,7 +22,7 @@ export function spawnHerdd(dataDir: string, options: { detached: boolean; env?: 
   return child;
 }
 
-/** Polls until the node answers an authenticated status call, or the deadline passes. */
+/** Polls the node's health route until it answers, herdd exits, or the deadline passes. */
 export async function waitForApi(client: HerdClient, deadlineMs: number, exited?: () => boolean): Promise<Result<void, Failure>> {
   let last: Failure = { code: 'timeout', message: 'not started' };
   while (Date.now() < deadlineMs) {

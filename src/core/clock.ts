@@ -16,6 +16,17 @@ export interface Timers {
 
 export type Cancel = () => void;
 
+/** Resolves with the call's value, or with undefined once `ms` passes first (the call runs on). */
+export function withDeadline<T>(call: Promise<T>, ms: number, timers: Timers): Promise<T | undefined> {
+  return new Promise((resolve) => {
+    const cancel = timers.setTimeout(() => resolve(undefined), ms);
+    void call.then((value) => {
+      cancel();
+      resolve(value);
+    });
+  });
+}
+
 export const systemClock: Clock = {
   nowMs: () => Date.now(),
   monotonicMs: () => performance.now(),

@@ -5,7 +5,7 @@
 
 import { join } from 'node:path';
 import { existsSync, mkdirSync, rmSync, renameSync } from 'node:fs';
-import { systemClock, systemTimers } from '../core/clock.js';
+import { systemClock, systemTimers, withDeadline } from '../core/clock.js';
 import { splitHostPort, type NodeConfig } from '../core/config.js';
 import { timingDefaults, type Timing } from '../core/limits.js';
 import { systemRandom } from '../core/random.js';
@@ -33,6 +33,9 @@ import { leaveCluster, removeNode } from './node-ops.js';
 import type { Etcd3 } from 'etcd3';
 
 export const herdVersion = '0.1.0';
+
+/** How long `status` waits for etcd to answer before it reports no quorum. */
+const quorumProbeMs = 1500;
 
 export interface Tls {
   readonly caPem: string;
@@ -161,8 +164,7 @@ export class Herdd {
    * (of a worker especially) reaches the voters that exist now, not those of join time.
    */
   private refreshEndpoints(): void {
-    const voters = this.view.nodes.values().filter((n) => n.value.role === 'voter' && !n.value.left && n.value.etcdClientUrl !== undefined);
-    const endpoints = voters.map((n) => n.value.etcdClientUrl as string).sort();
+    const endpoints = this.view.voters().flatMap((n) => (n.etcdClientUrl === undefined ? [] : [n.etcdClientUrl])).sort();
     const current = [...this.config.etcd.endpoints].sort();
     if (endpoints.length === 0 || JSON.stringify(endpoints) === JSON.stringify(current)) return;
     const updated = { ...this.config, etcd: { ...this.config.etcd, endpoints } };
@@ -250,13 +252,13 @@ export class Herdd {
         return herdd.view;
       },
       quorumReachable: async () => {
-        const r = await Promise.race([this.store.get(coordinatorKeyOf(this.records.prefix)), new Promise<{ ok: false }>((resolve) => setTimeout(() => resolve({ ok: false }), 1500))]);
-        return r.ok;
+        const r = await withDeadline(this.store.get(coordinatorKeyOf(this.records.prefix)), quorumProbeMs, systemTimers);
+        return r?.ok === true;
       },
       etcdMembers: async () => {
         const admin = this.adminClient;
         if (!admin) return undefined;
-        const r = await Promise.race([listMembers(admin), new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 1500))]);
+        const r = await withDeadline(listMembers(admin), quorumProbeMs, systemTimers);
         return r?.ok ? r.value.map((m) => (m.name === '' ? `unstarted-${m.id}` : m.name)) : undefined;
       },
       admit: async (body) => {

@@ -9,8 +9,7 @@ import type { Herdd } from './herdd.js';
 
 export async function leaveCluster(herdd: Herdd): Promise<Result<void, Failure>> {
   const { records, config } = herdd;
-  const voters = herdd.view.nodes.values().filter((n) => n.value.role === 'voter' && !n.value.left);
-  if (config.role === 'voter' && voters.length === 1) {
+  if (config.role === 'voter' && herdd.view.voters().length === 1) {
     return err({ code: 'conflict', message: `${config.node} is the only voter: a cluster cannot lose its last voter (stop herdd instead, or add voters first)` });
   }
   const marked = await records.update(nodes, config.node, (n) => (n ? ok({ ...n, left: true }) : err({ code: 'not_found', message: `no record for ${config.node}` })));

@@ -75,6 +75,11 @@ export class MembershipView {
     for (const l of this.listeners) l();
   }
 
+  /** Voter records of nodes that have not left. */
+  voters(): NodeRecord[] {
+    return this.nodes.values().map((r) => r.value).filter((n) => n.role === 'voter' && !n.left);
+  }
+
   /** What the detector needs, for every registered node. */
   observations(lastHeartbeatMs: (name: string) => number | undefined): NodeObservation[] {
     return this.nodes.values().map(({ value: n }) => {
@@ -119,7 +124,7 @@ export class MembershipView {
    */
   status(cluster: string, quorumReachable: boolean, etcdMembers?: readonly string[]): StatusView {
     const views = this.nodes.values().map((r) => this.nodeView(r.value));
-    const voterNames = new Set(etcdMembers ?? this.nodes.values().filter((r) => r.value.role === 'voter' && !r.value.left).map((r) => r.id));
+    const voterNames = new Set(etcdMembers ?? this.voters().map((n) => n.name));
     const voters = [...voterNames].map((name) => views.find((v) => v.name === name));
     const votersUp = voters.filter((v) => v !== undefined && (isUp(v.state as NodeState) || v.state === 'suspect')).length;
     const warnings: string[] = [];

@@ -10,7 +10,7 @@
 // voter with a bad link to the coordinator cannot cause churn.
 
 import { z } from 'zod';
-import type { Cancel, Clock, Timers } from '../core/clock.js';
+import { withDeadline, type Cancel, type Clock, type Timers } from '../core/clock.js';
 import type { Timing } from '../core/limits.js';
 import { coordinatorKeyOf, defineRecordKind, viewFolder, type Records } from '../store/records.js';
 import { recordEvent } from '../store/events.js';
@@ -89,7 +89,7 @@ export class CoordinatorWatchdog {
     const { records, view } = this.deps;
     const all = await this.bounded(records.list(suspicions));
     if (!all?.ok) return;
-    const voters = view.nodes.values().filter((n) => n.value.role === 'voter' && !n.value.left).map((n) => n.id);
+    const voters = view.voters().map((n) => n.name);
     const agreeing = all.value.items.filter((s) => s.value.token === token && voters.includes(s.id) && s.id !== node);
     if (agreeing.length < majorityOf(voters.length)) return;
     const key = coordinatorKeyOf(records.prefix);
@@ -106,13 +106,7 @@ export class CoordinatorWatchdog {
    * land) and tries again on a later tick, which reaches the new leader once there is one.
    */
   private bounded<T>(call: Promise<T>): Promise<T | undefined> {
-    return new Promise((resolve) => {
-      const cancel = this.deps.timers.setTimeout(() => resolve(undefined), this.deps.timing.suspectAfterMs);
-      void call.then((value) => {
-        cancel();
-        resolve(value);
-      });
-    });
+    return withDeadline(call, this.deps.timing.suspectAfterMs, this.deps.timers);
   }
 
   stop(): void {

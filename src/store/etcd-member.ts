@@ -166,45 +166,39 @@ export async function listMembers(client: Etcd3): Promise<Result<MemberInfo[], F
 }
 
 /**
- * Adds a member (before it starts); returns the `initial-cluster` string it must start with.
- * etcd refuses an add until every member has been connected for a few seconds ("unhealthy
- * cluster": its strict reconfiguration check, which protects quorum), so that answer is retried
- * until the deadline.
+ * Runs a member change, retrying while etcd refuses it to protect quorum ("unhealthy cluster":
+ * its strict reconfiguration check wants every member connected for a few seconds) or while no
+ * endpoint could be reached, until the deadline.
  */
-export async function addMember(client: Etcd3, name: string, peerUrl: string, waitMs = 20_000): Promise<Result<{ id: string; initialCluster: string }, Failure>> {
+async function changeMembers<T>(what: string, change: () => Promise<T>, waitMs: number): Promise<Result<T, Failure>> {
   const deadline = Date.now() + waitMs;
   for (;;) {
     try {
-      const r = await client.cluster.memberAdd({ peerURLs: [peerUrl] });
-      const parts = r.members.map((m) => `${m.name === '' ? name : m.name}=${m.peerURLs[0] ?? ''}`);
-      return ok({ id: r.member.ID, initialCluster: parts.join(',') });
+      return ok(await change());
     } catch (e) {
       const message = (e as Error).message;
-      if (!/unhealthy cluster|not enough started members|circuit breaker/i.test(message) || Date.now() > deadline) {
-        return err({ code: 'unavailable', message: `etcd member add failed: ${message}` });
+      if (!/unhealthy cluster|not enough started members|circuit breaker|No connection established/i.test(message) || Date.now() > deadline) {
+        return err({ code: 'unavailable', message: `etcd member ${what} failed: ${message}` });
       }
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
   }
 }
 
-/** Removes a member by name (retried like addMember while etcd protects quorum). */
+/** Adds a member (before it starts); returns the `initial-cluster` string it must start with. */
+export async function addMember(client: Etcd3, name: string, peerUrl: string, waitMs = 20_000): Promise<Result<{ id: string; initialCluster: string }, Failure>> {
+  return changeMembers('add', async () => {
+    const r = await client.cluster.memberAdd({ peerURLs: [peerUrl] });
+    const parts = r.members.map((m) => `${m.name === '' ? name : m.name}=${m.peerURLs[0] ?? ''}`);
+    return { id: r.member.ID, initialCluster: parts.join(',') };
+  }, waitMs);
+}
+
+/** Removes a member by name; nothing to do once it is not a member (also after a retry). */
 export async function removeMember(client: Etcd3, name: string, waitMs = 20_000): Promise<Result<void, Failure>> {
-  const deadline = Date.now() + waitMs;
-  for (;;) {
-    const members = await listMembers(client);
-    if (!members.ok) return members;
-    const m = members.value.find((x) => x.name === name);
-    if (!m) return ok(undefined);
-    try {
-      await client.cluster.memberRemove({ ID: m.id });
-      return ok(undefined);
-    } catch (e) {
-      const message = (e as Error).message;
-      if (!/unhealthy cluster|not enough started members|circuit breaker|No connection established/i.test(message) || Date.now() > deadline) {
-        return err({ code: 'unavailable', message: `etcd member remove failed: ${message}` });
-      }
-      await new Promise((resolve) => setTimeout(resolve, 250));
-    }
-  }
+  return changeMembers('remove', async () => {
+    const r = await client.cluster.memberList({});
+    const m = r.members.find((x) => x.name === name);
+    if (m) await client.cluster.memberRemove({ ID: m.ID });
+  }, waitMs);
 }

@@ -214,6 +214,7 @@ export class EtcdStore implements Store {
     if (error instanceof GRPCResourceExhastedError || message.includes('request is too large')) {
       return { code: 'too_large', key, message: `etcd refused the request as too large: ${message}` };
     }
+    // Documented diagnostic (docs/configuration.md): every unavailable store call, on stderr.
     if (process.env['HERD_DEBUG_STORE']) process.stderr.write(`store failure on ${key}: ${message}\n`);
     return { code: 'unavailable', message: `etcd at ${this.endpoints.join(', ')}: ${message}` };
   }

@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { action, globalsOf } from '../command.js';
 import { fail, must, printJson } from '../output.js';
 import { defaultListen, defaultNodeName, joinNode } from '../provision.js';
-import { spawnHerdd } from '../start.js';
+import { spawnHerdd, waitForApi } from '../start.js';
 import { defaultDataDir } from '../../daemon/paths.js';
 import { HerdClient } from '../../api/client.js';
 import { readFileSync } from 'node:fs';
@@ -33,13 +33,8 @@ export function register(program: Command): void {
       child.once('exit', () => (exited = true));
       const caPem = readFileSync(join(o.dataDir, 'ca.crt'), 'utf8');
       const client = new HerdClient({ addresses: [config.listen.api], caPem, timeoutMs: 3000 });
-      const deadline = Date.now() + 60_000;
-      for (;;) {
-        if (exited) fail({ code: 'exited', message: `herdd exited while starting; see ${o.dataDir}/logs/herdd.log` });
-        if ((await client.health()).ok) break;
-        if (Date.now() > deadline) fail({ code: 'timeout', message: `herdd did not answer within 60 s; see ${o.dataDir}/logs/herdd.log` });
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
+      const up = await waitForApi(client, Date.now() + 60_000, () => exited);
+      if (!up.ok) fail({ ...up.error, message: `${up.error.message} (${o.dataDir}/logs/herdd.log)` });
       if (g.json) printJson({ node: config.node, cluster: config.cluster, role: config.role, pid: child.pid, api: config.listen.api });
       else process.stdout.write(`node ${config.node} joined cluster ${config.cluster} as a ${config.role}; herdd (pid ${child.pid}) serves https://${config.listen.api}\n`);
     }));
