@@ -16,6 +16,7 @@ import * as join from './commands/join.js';
 import * as joinToken from './commands/join-token.js';
 import * as token from './commands/token.js';
 import * as kv from './commands/kv.js';
+import * as simulate from './commands/resource/simulate.js';
 import { defaultContextPath } from './context.js';
 
 const program = new Command('herd')
@@ -42,5 +43,6 @@ join.register(program);
 joinToken.register(program.command('join-token').description('Manage tokens that admit new nodes'));
 token.register(program.command('token').description('Manage per-user API tokens'));
 kv.register(program.command('kv').description('Small shared registers in the cluster state'));
+simulate.register(program.command('resource').description('Resources: placement, constraints and planning'));
 
 await program.parseAsync();

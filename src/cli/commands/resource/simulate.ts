@@ -1,0 +1,54 @@
+// `herd resource simulate --cib FILE.xml [--now TIME]`: runs the planner offline on a Pacemaker
+// CIB (configuration and status) and prints the transition summary in crm_simulate's format.
+
+import { readFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { action, globalsOf } from '../../command.js';
+import { fail, printJson } from '../../output.js';
+import { parseCib } from '../../../resources/cib.js';
+import { plan } from '../../../resources/planner/plan.js';
+
+/** Parses crm_simulate's -t forms: "2014-05-07 00:28:00", ISO dates, ordinal dates "2005-020T11:30". */
+export function parseNow(text: string): number | undefined {
+  const ordinal = /^(\d{4})-(\d{3})(?:T(\d{2}):(\d{2})(?::(\d{2}))?)?$/.exec(text.trim());
+  if (ordinal) {
+    const start = Date.UTC(Number(ordinal[1]), 0, 1) / 1000;
+    return start + (Number(ordinal[2]) - 1) * 86400 + Number(ordinal[3] ?? 0) * 3600 + Number(ordinal[4] ?? 0) * 60 + Number(ordinal[5] ?? 0);
+  }
+  const normalised = text.trim().replace(' ', 'T');
+  const ms = Date.parse(/[zZ]|[+-]\d{2}:?\d{2}$/.test(normalised) ? normalised : `${normalised}Z`);
+  return Number.isFinite(ms) ? Math.floor(ms / 1000) : undefined;
+}
+
+export function register(resource: Command): void {
+  resource
+    .command('simulate')
+    .description('Plan offline from a Pacemaker CIB and print the transition summary (like crm_simulate -S)')
+    .requiredOption('--cib <file>', 'CIB XML with configuration and status sections')
+    .option('--now <time>', 'the effective time, e.g. "2014-05-07 00:28:00" (default: now)')
+    .action(action(async (o: { cib: string; now?: string }, cmd: Command) => {
+      await Promise.resolve();
+      const g = globalsOf(cmd);
+      let xml: string;
+      try {
+        xml = readFileSync(o.cib, 'utf8');
+      } catch (e) {
+        fail({ code: 'unreadable', field: 'cib', message: `cannot read ${o.cib}: ${(e as Error).message}` });
+      }
+      let nowS = Math.floor(Date.now() / 1000);
+      if (o.now !== undefined && o.now !== '') {
+        const parsed = parseNow(o.now);
+        if (parsed === undefined) fail({ code: 'invalid', field: 'now', message: `--now must be a time such as "2014-05-07 00:28:00" or 2005-020T11:30, got "${o.now}"` }, 2);
+        nowS = parsed;
+      }
+      const input = parseCib(xml);
+      if (!input.ok) fail(input.error);
+      const transition = plan(input.value, nowS);
+      if (g.json) {
+        printJson({ summary: transition.summary.map((l) => l.text) });
+        return;
+      }
+      process.stdout.write('Transition Summary:\n');
+      for (const line of transition.summary) process.stdout.write(`  * ${line.text}\n`);
+    }));
+}

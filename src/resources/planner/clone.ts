@@ -1,0 +1,418 @@
+// Owns clone assignment: ordering instances, keeping active ones where they are, spreading the
+// rest within clone-max and clone-node-max, colocations with clones (interleaved or not), and
+// for promotable clones choosing which instances are promoted (Pacemaker's distribute_children
+// and pcmk__set_instance_roles). Pure.
+
+import { INFINITY } from '../model.js';
+import { addScores, parseScore } from '../score.js';
+import {
+  assignPrimitive, assignResource, copyScores, filterColocation, finalize, hasInfluence, mergeWeights, nodeCanRun,
+  sortNodes, applyColocation,
+} from './assign.js';
+import { roleRank, type Colocation, type NodeScore, type PNode, type Role, type Rsc, type WorkingSet } from './working-set.js';
+
+/** Where an instance is assigned (a group instance: its first member's node). */
+export function instanceNode(rsc: Rsc): PNode | undefined {
+  if (rsc.variant === 'primitive') return rsc.assignedTo;
+  return rsc.children[0] ? instanceNode(rsc.children[0]) : undefined;
+}
+
+function instanceCurrent(rsc: Rsc): { node: PNode | undefined; count: number } {
+  const nodes = new Set<PNode>();
+  const walk = (r: Rsc): void => { if (r.variant === 'primitive') r.runningOn.forEach((n) => nodes.add(n)); r.children.forEach(walk); };
+  walk(rsc);
+  const first = rsc.variant === 'primitive' ? rsc.runningOn[0] : [...nodes][0];
+  return { node: first, count: nodes.size };
+}
+
+function instanceFailed(rsc: Rsc): boolean {
+  return rsc.failed || rsc.children.some(instanceFailed);
+}
+
+export function nextRoleOf(rsc: Rsc): Role {
+  if (rsc.variant === 'primitive') return rsc.nextRole;
+  let best: Role = 'Unknown';
+  for (const c of rsc.children) { const r = nextRoleOf(c); if (roleRank[r] > roleRank[best]) best = r; }
+  return best;
+}
+
+export function currentRoleOf(rsc: Rsc): Role {
+  if (rsc.variant === 'primitive') return rsc.role;
+  let best: Role = 'Stopped';
+  for (const c of rsc.children) { const r = currentRoleOf(c); if (roleRank[r] > roleRank[best]) best = r; }
+  return best;
+}
+
+function addToInstance(rsc: Rsc, nodeId: string, score: number): void {
+  const s = rsc.allowed.get(nodeId);
+  if (s) s.weight = addScores(s.weight, score);
+  for (const c of rsc.children) addToInstance(c, nodeId, score);
+}
+
+function compareInstances(set: WorkingSet, clone: Rsc): (a: Rsc, b: Rsc) => number {
+  return (a, b) => {
+    const ca = instanceCurrent(a);
+    const cb = instanceCurrent(b);
+    if (ca.count > 0 && cb.count > 0 && ca.count !== cb.count) return ca.count - cb.count;
+    const usableA = ca.node !== undefined && nodeCanRun(ca.node);
+    const usableB = cb.node !== undefined && nodeCanRun(cb.node);
+    if (usableA !== usableB) return usableA ? -1 : 1;
+    if (a.priority !== b.priority) return b.priority - a.priority;
+    if ((ca.node !== undefined) !== (cb.node !== undefined)) return ca.node ? -1 : 1;
+    const fa = instanceFailed(a);
+    const fb = instanceFailed(b);
+    if (fa !== fb) return fa ? 1 : -1;
+    if (ca.node && cb.node) {
+      const wa = clone.allowed.get(ca.node.id)?.weight ?? -INFINITY;
+      const wb = clone.allowed.get(cb.node.id)?.weight ?? -INFINITY;
+      if (wa !== wb) return wb - wa;
+    }
+    void set;
+    return a.sortIndex - b.sortIndex;
+  };
+}
+
+export function assignClone(set: WorkingSet, clone: Rsc): void {
+  const settings = clone.clone;
+  if (!settings || !clone.provisional || clone.assigning) return;
+  if (settings.promotable) addPromotionScores(clone);
+  clone.assigning = true;
+  for (const c of clone.colocations) assignResource(set, c.primary);
+  for (const c of clone.colocatedWithThis) {
+    if (hasInfluence(c)) clone.allowed = mergeWeights(c.dependent, clone.allowed, c.nodeAttribute, c.score / INFINITY, { rollback: true, positive: true });
+  }
+  clone.children.forEach((c, i) => { c.sortIndex = i; });
+  const instances = [...clone.children].sort(compareInstances(set, clone));
+  distribute(set, clone, instances);
+  if (settings.promotable) setInstanceRoles(set, clone);
+  clone.provisional = false;
+  clone.assigning = false;
+}
+
+function distribute(set: WorkingSet, clone: Rsc, instances: Rsc[]): void {
+  const settings = clone.clone;
+  if (!settings) return;
+  const counts = new Map<string, number>();
+  const available = [...clone.allowed.values()].filter((s) => nodeCanRun(s.node)).length;
+  const allColocations = settings.max < available;
+  const optimal = Math.max(1, available > 0 ? Math.floor(settings.max / available) : 1);
+  let assigned = 0;
+  for (const instance of instances) {
+    if (assigned >= settings.max) break;
+    const current = instanceCurrent(instance);
+    if (!current.node || !instance.provisional || instanceFailed(instance)) continue;
+    const parentScore = clone.allowed.get(current.node.id);
+    if (!nodeCanRun(current.node) || (parentScore?.weight ?? -INFINITY) < 0) continue;
+    if (parentScore && (counts.get(current.node.id) ?? 0) >= optimal) continue;
+    if (assignInstance(set, clone, instance, current.node, allColocations, settings.nodeMax, counts)) assigned++;
+  }
+  for (const instance of instances) {
+    if (!instance.provisional) continue;
+    if (assigned >= settings.max) {
+      for (const n of set.nodes) addToInstanceBan(instance, n);
+      stopInstance(set, instance);
+      continue;
+    }
+    if (assignInstance(set, clone, instance, undefined, allColocations, settings.nodeMax, counts)) assigned++;
+  }
+}
+
+function addToInstanceBan(rsc: Rsc, node: PNode): void {
+  const s = rsc.allowed.get(node.id);
+  if (s) s.weight = -INFINITY;
+  else rsc.allowed.set(node.id, { node, weight: -INFINITY });
+  rsc.children.forEach((c) => addToInstanceBan(c, node));
+}
+
+function stopInstance(set: WorkingSet, rsc: Rsc): void {
+  if (rsc.variant === 'primitive') { if (rsc.provisional) finalize(set, rsc, undefined, true); return; }
+  rsc.children.forEach((c) => stopInstance(set, c));
+  rsc.provisional = false;
+  rsc.nextRole = 'Stopped';
+}
+
+const appended = new WeakSet<Rsc>();
+
+/** Gives an instance its clone's colocations (Pacemaker's append_parent_colocation). */
+function appendParentColocations(clone: Rsc, instance: Rsc, all: boolean): void {
+  const targets = instance.variant === 'group' ? instance.children.slice(0, 1) : [instance];
+  const lastTargets = instance.variant === 'group' ? instance.children.slice(-1) : [instance];
+  for (const t of targets) {
+    if (appended.has(t)) continue;
+    for (const c of clone.colocations) if (all || c.score < 0 || c.score === INFINITY) t.colocations.unshift(c);
+  }
+  for (const t of lastTargets) {
+    if (appended.has(t)) continue;
+    for (const c of clone.colocatedWithThis) if (hasInfluence(c) && (all || c.score < 0)) t.colocatedWithThis.unshift(c);
+  }
+  targets.forEach((t) => appended.add(t));
+  lastTargets.forEach((t) => appended.add(t));
+}
+
+function assignInstance(set: WorkingSet, clone: Rsc, instance: Rsc, prefer: PNode | undefined, all: boolean, limit: number, counts: Map<string, number>): boolean {
+  if (!instance.provisional) return instanceNode(instance) !== undefined;
+  appendParentColocations(clone, instance, all);
+  if (prefer) {
+    const local = instance.allowed.get(prefer.id) ?? instanceLeafScore(instance, prefer);
+    if (!local || local.weight < 0) return false;
+  }
+  for (const s of [...instance.allowed.values()]) {
+    const parent = clone.allowed.get(s.node.id);
+    const full = (counts.get(s.node.id) ?? 0) >= limit;
+    if (!nodeCanRun(s.node) || instance.orphan || !parent) addToInstance(instance, s.node.id, -INFINITY);
+    else if (parent.weight < 0) addToInstance(instance, s.node.id, parent.weight);
+    else if (full) addToInstance(instance, s.node.id, -INFINITY);
+  }
+  const backup = snapshot(instance);
+  clone.assigning = true;
+  const chosen = instance.variant === 'group' ? assignGroupInstance(set, instance, prefer) : assignPrimitive(set, instance, prefer);
+  if (chosen && prefer && chosen !== prefer) {
+    restore(instance, backup);
+    return false;
+  }
+  if (chosen) counts.set(chosen.id, (counts.get(chosen.id) ?? 0) + 1);
+  return chosen !== undefined;
+}
+
+function instanceLeafScore(instance: Rsc, node: PNode): NodeScore | undefined {
+  return instance.children[0]?.allowed.get(node.id);
+}
+
+function assignGroupInstance(set: WorkingSet, group: Rsc, prefer: PNode | undefined): PNode | undefined {
+  return assignResource(set, group, prefer);
+}
+
+interface Snapshot { rsc: Rsc; allowed: Map<string, NodeScore>; provisional: boolean; nextRole: Role }
+
+function snapshot(rsc: Rsc): Snapshot[] {
+  const out: Snapshot[] = [];
+  const walk = (r: Rsc): void => { out.push({ rsc: r, allowed: copyScores(r.allowed), provisional: r.provisional, nextRole: r.nextRole }); r.children.forEach(walk); };
+  walk(rsc);
+  return out;
+}
+
+function restore(rsc: Rsc, saved: Snapshot[]): void {
+  void rsc;
+  for (const s of saved) {
+    if (s.rsc.assignedTo) { s.rsc.assignedTo.assignedCount--; s.rsc.assignedTo = undefined; }
+    s.rsc.allowed = s.allowed;
+    s.rsc.provisional = s.provisional;
+    s.rsc.nextRole = s.nextRole;
+    s.rsc.assigning = false;
+  }
+}
+
+/** Colocation of a (non-clone) dependent with a clone, once the clone is placed. */
+export function cloneColocationAsPrimary(set: WorkingSet, dependent: Rsc, primary: Rsc, c: Colocation): void {
+  const settings = primary.clone;
+  if (!settings || primary.provisional) return;
+  if (settings.promotable && c.primaryRole !== 'Unknown') {
+    if (dependent.provisional) { dependentWithPromotable(dependent, primary, c); return; }
+    if (c.dependentRole === 'Promoted') { promotableDependentPriority(set, dependent, primary, c); return; }
+  }
+  const dependentClone = c.dependent.variant === 'clone' ? c.dependent : undefined;
+  if (dependentClone?.clone?.interleave && dependentClone.clone.nodeMax === settings.nodeMax) {
+    const partner = findCompatibleInstance(set, dependent, primary, 'Unknown');
+    if (partner) applyColocation(set, dependent, partner, c);
+    else if (c.score >= INFINITY) finalize(set, dependent, undefined, true);
+    return;
+  }
+  if (c.score >= INFINITY) {
+    const nodes = new Set<string>();
+    for (const instance of primary.children) {
+      const n = instanceNode(instance);
+      if (n && !instance.blocked) nodes.add(n.id);
+    }
+    for (const s of dependent.allowed.values()) if (!nodes.has(s.node.id)) s.weight = -INFINITY;
+    return;
+  }
+  for (const instance of primary.children) applyColocation(set, dependent, instance, c);
+}
+
+export function findCompatibleInstance(set: WorkingSet, local: Rsc, primary: Rsc, role: Role): Rsc | undefined {
+  const byNode = (node: PNode): Rsc | undefined => primary.children.find((i) => instanceNode(i) === node
+    && (role === 'Unknown' || nextRoleOf(i) === role));
+  const here = instanceNode(local);
+  if (here) return byNode(here);
+  for (const s of sortNodes([...local.allowed.values()], undefined, set)) {
+    const pair = byNode(s.node);
+    if (pair) return pair;
+  }
+  return undefined;
+}
+
+function dependentWithPromotable(dependent: Rsc, primary: Rsc, c: Colocation): void {
+  const affected = new Set<string>();
+  const attribute = c.nodeAttribute ?? '#id';
+  for (const instance of primary.children) {
+    const node = instanceNode(instance);
+    if (!node || nextRoleOf(instance) !== c.primaryRole) continue;
+    if (c.score < INFINITY) {
+      for (const s of dependent.allowed.values()) {
+        if (s.node.attributes.get(attribute) === node.attributes.get(attribute)) s.weight = addScores(s.weight, c.score);
+      }
+    }
+    affected.add(node.id);
+  }
+  if (c.score >= INFINITY && (c.dependentRole !== 'Promoted' || c.primaryRole !== 'Promoted')) {
+    for (const s of dependent.allowed.values()) if (!affected.has(s.node.id)) s.weight = -INFINITY;
+  }
+}
+
+function promotableDependentPriority(set: WorkingSet, dependent: Rsc, primary: Rsc, c: Colocation): void {
+  const partner = findCompatibleInstance(set, dependent, primary, c.primaryRole);
+  if (partner) dependent.priority = addScores(dependent.priority, c.score);
+  else if (c.score >= INFINITY) dependent.priority = -INFINITY;
+}
+
+// ---- promotion -------------------------------------------------------------------------------
+
+function promotionScore(rsc: Rsc, node: PNode, notSet: number): number {
+  if (rsc.variant !== 'primitive') {
+    let score = notSet;
+    for (const c of rsc.children) {
+      const s = promotionScore(c, node, notSet);
+      score = score === notSet ? s : score + s;
+    }
+    return score;
+  }
+  const unique = rsc.parent?.clone?.unique === true || rsc.parent?.parent?.clone?.unique === true;
+  if (unique && (rsc.runningOn.length > 0 || rsc.knownOn.size > 0)) {
+    if (!rsc.runningOn.includes(node) && !rsc.knownOn.has(node.id)) return notSet;
+  }
+  const allowed = rsc.allowed.get(node.id);
+  if (!allowed || allowed.weight < 0) return notSet;
+  const value = node.attributes.get(`master-${rsc.id}`) ?? node.attributes.get(`master-${rsc.baseId}`)
+    ?? node.attributes.get(`promotion-${rsc.baseId}`);
+  if (value === undefined || value === '') return notSet;
+  return parseScore(value) ?? notSet;
+}
+
+function addPromotionScores(clone: Rsc): void {
+  if ((clone.clone?.promotedMax ?? 0) === 0) return;
+  for (const instance of clone.children) {
+    for (const s of instance.allowed.values()) {
+      if (!nodeCanRun(s.node)) continue;
+      const score = promotionScore(instance, s.node, 0);
+      if (score > 0) s.weight = addScores(s.weight, score);
+    }
+  }
+}
+
+function setNextRoleTree(rsc: Rsc, role: Role): void {
+  rsc.nextRole = role;
+  rsc.children.forEach((c) => setNextRoleTree(c, role));
+}
+
+function setCurrentUnpromoted(rsc: Rsc): void {
+  if (rsc.role === 'Started') rsc.role = 'Unpromoted';
+  rsc.children.forEach(setCurrentUnpromoted);
+}
+
+function canBePromoted(clone: Rsc, rsc: Rsc, promotedOnNode: Map<string, number>): PNode | undefined {
+  for (const c of rsc.children) if (!canBePromoted(clone, c, promotedOnNode)) return undefined;
+  const node = instanceNode(rsc);
+  if (!node) return undefined;
+  if (!allManaged(rsc)) {
+    if (currentRoleOf(rsc) !== 'Promoted') return undefined;
+  } else if (rsc.priority < 0 || !nodeCanRun(node)) return undefined;
+  if (!clone.allowed.get(node.id)) return undefined;
+  if ((promotedOnNode.get(node.id) ?? 0) < (clone.clone?.promotedNodeMax ?? 1) || !allManaged(rsc)) return node;
+  return undefined;
+}
+
+const allManaged = (rsc: Rsc): boolean => rsc.managed && rsc.children.every(allManaged);
+
+function setInstanceRoles(set: WorkingSet, clone: Rsc): void {
+  const settings = clone.clone;
+  if (!settings) return;
+  for (const instance of clone.children) {
+    if (currentRoleOf(instance) === 'Started') setCurrentUnpromoted(instance);
+    const chosen = instanceNode(instance);
+    if (!chosen) continue;
+    const next = nextRoleOf(instance);
+    switch (next) {
+      case 'Started': case 'Unknown': instance.priority = promotionScore(instance, chosen, -1); break;
+      case 'Unpromoted': case 'Stopped': instance.priority = -INFINITY; break;
+      case 'Promoted': instance.priority = INFINITY; break;
+    }
+    for (const target of [instance, clone]) {
+      for (const l of target.locations) {
+        if (l.role !== 'Promoted') continue;
+        const match = l.nodes.find((x) => x.node === chosen);
+        if (match) instance.priority = addScores(instance.priority, match.weight);
+      }
+    }
+    for (const leaf of instance.variant === 'group' ? instance.children : [instance]) {
+      for (const c of leaf.colocations) {
+        if (c.primary.variant === 'clone') cloneColocationAsPrimary(set, instance, c.primary, c);
+        else if (filterColocation(instance, c.primary, c, false) === 'priority') influencePriority(instance, c.primary, c);
+      }
+    }
+    instance.sortIndex = next === 'Promoted' ? INFINITY : instance.priority;
+  }
+  promotionOrder(set, clone);
+  const promotedOnNode = new Map<string, number>();
+  let promoted = 0;
+  for (const instance of clone.children) {
+    const chosen = promoted < settings.promotedMax ? canBePromoted(clone, instance, promotedOnNode) : undefined;
+    if (!chosen || (roleRank[currentRoleOf(instance)] < roleRank.Promoted && !set.haveQuorum && set.noQuorumPolicy === 'freeze')) {
+      setNextRoleTree(instance, instanceNode(instance) ? 'Unpromoted' : 'Stopped');
+      continue;
+    }
+    promotedOnNode.set(chosen.id, (promotedOnNode.get(chosen.id) ?? 0) + 1);
+    setNextRoleTree(instance, 'Promoted');
+    promoted++;
+  }
+}
+
+function influencePriority(dependent: Rsc, primary: Rsc, c: Colocation): void {
+  const d = instanceNode(dependent);
+  const p = primary.variant === 'primitive' ? primary.assignedTo : instanceNode(primary);
+  if (!d || !p) return;
+  const attribute = c.nodeAttribute ?? '#id';
+  if (d.attributes.get(attribute) !== p.attributes.get(attribute)) {
+    if (c.score >= INFINITY && c.dependentRole === 'Promoted') dependent.priority = -INFINITY;
+    return;
+  }
+  if (c.primaryRole !== 'Unknown' && c.primaryRole !== primary.nextRole) return;
+  const multiplier = c.dependentRole === 'Unpromoted' ? -1 : 1;
+  dependent.priority = addScores(multiplier * c.score, dependent.priority);
+}
+
+function promotionOrder(set: WorkingSet, clone: Rsc): void {
+  for (const instance of clone.children) {
+    const chosen = instanceNode(instance);
+    if (!chosen || instance.sortIndex < 0) continue;
+    const s = clone.allowed.get(chosen.id);
+    if (s) s.weight = addScores(instance.sortIndex, s.weight);
+  }
+  clone.merging = true;
+  for (const c of clone.colocations) {
+    if (c.dependentRole !== 'Promoted') continue;
+    clone.merging = false;
+    clone.allowed = mergeWeights(c.primary, clone.allowed, c.nodeAttribute, c.score / INFINITY, c.score === INFINITY ? {} : { rollback: true });
+    clone.merging = true;
+  }
+  for (const c of clone.colocatedWithThis) {
+    if (!hasInfluence(c) || c.primaryRole !== 'Promoted') continue;
+    clone.merging = false;
+    clone.allowed = mergeWeights(c.dependent, clone.allowed, c.nodeAttribute, c.score / INFINITY, { rollback: true, positive: true });
+    clone.merging = true;
+  }
+  clone.merging = false;
+  for (const instance of clone.children) {
+    const chosen = instanceNode(instance);
+    if (!allManaged(instance) && nextRoleOf(instance) === 'Promoted') instance.sortIndex = INFINITY;
+    else if (chosen && instance.sortIndex >= 0) instance.sortIndex = clone.allowed.get(chosen.id)?.weight ?? instance.sortIndex;
+  }
+  const original = new Map(clone.children.map((c, i) => [c, i]));
+  const byInstance = compareInstances(set, clone);
+  clone.children.sort((a, b) => {
+    if (a.sortIndex !== b.sortIndex) return b.sortIndex - a.sortIndex;
+    const ra = roleRank[currentRoleOf(a)];
+    const rb = roleRank[currentRoleOf(b)];
+    if (ra !== rb) return rb - ra;
+    return byInstance(a, b) || (original.get(a) ?? 0) - (original.get(b) ?? 0);
+  });
+}

@@ -1,0 +1,50 @@
+// Owns the planner's entry point: plan(input, now) runs the stages in Pacemaker's order —
+// unpack status, apply locations, stickiness and fail counts, assign resources, create
+// actions, schedule fencing, order and propagate — and returns the transition: its actions,
+// orderings and summary. Pure: same input, same transition.
+
+import type { PlannerInput } from '../model.js';
+import { INFINITY } from '../model.js';
+import { ActionGraph, configuredOrderings, createActions, internalOrderings, scheduleFencing, type Action } from './actions.js';
+import { assignResource, sortResourcesForAssignment } from './assign.js';
+import { applyLocation } from './constraints.js';
+import { propagate } from './propagate.js';
+import { transitionSummary, type SummaryLine } from './summary.js';
+import { failcount, locate, unpack } from './unpack.js';
+import { topParent, type PNode, type Rsc, type WorkingSet } from './working-set.js';
+
+export interface Transition {
+  readonly actions: readonly Action[];
+  readonly summary: readonly SummaryLine[];
+  readonly set: WorkingSet;
+}
+
+export function plan(input: PlannerInput, nowS: number): Transition {
+  const set = unpack(input, nowS);
+  applyNodeCriteria(set);
+  for (const rsc of sortResourcesForAssignment(set)) assignResource(set, rsc);
+  const graph = new ActionGraph();
+  for (const rsc of set.resources) createActions(set, graph, rsc);
+  scheduleFencing(set, graph);
+  for (const rsc of set.resources) internalOrderings(graph, rsc);
+  configuredOrderings(set, graph);
+  propagate(set, graph);
+  return { actions: graph.actions, summary: transitionSummary(set, graph), set };
+}
+
+function applyNodeCriteria(set: WorkingSet): void {
+  const all = (r: Rsc): Rsc[] => [r, ...r.children.flatMap(all)];
+  for (const top of set.resources) for (const r of all(top)) for (const l of r.locations) applyLocation(r, l);
+  for (const node of set.nodes) for (const top of set.resources) applyStickiness(set, top, node);
+}
+
+function applyStickiness(set: WorkingSet, rsc: Rsc, node: PNode): void {
+  if (rsc.children.length > 0) { rsc.children.forEach((c) => applyStickiness(set, c, node)); return; }
+  if (rsc.managed && rsc.stickiness !== 0 && rsc.runningOn.length === 1 && rsc.runningOn[0] === node) {
+    if (rsc.allowed.has(node.id) || set.symmetric) locate(rsc, node, rsc.stickiness);
+  }
+  if (rsc.migrationThreshold > 0 && !rsc.failureIgnored) {
+    const failures = failcount(set, rsc, node);
+    if (failures > 0 && rsc.migrationThreshold - failures <= 0) locate(topParent(rsc), node, -INFINITY);
+  }
+}
