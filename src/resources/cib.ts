@@ -94,10 +94,15 @@ class CibReader {
     const configuration = child(this.root, 'configuration');
     if (!configuration) throw new CibError('the CIB has no <configuration> section', 'configuration');
     const status = child(this.root, 'status');
-    const haveQuorum = ['true', '1', 'yes'].includes((attr(this.root, 'have-quorum') ?? 'false').toLowerCase());
+    const flag = (name: string): boolean => ['true', '1', 'yes'].includes((attr(this.root, name) ?? 'false').toLowerCase());
+    const executionDate = Number(attr(this.root, 'execution-date'));
     return {
       configuration: this.configuration(configuration),
-      status: { haveQuorum, nodes: status ? children(status, 'node_state').map((n) => this.nodeState(n)) : [] } satisfies ClusterStatus,
+      status: {
+        haveQuorum: flag('have-quorum'), quorumLost: flag('no-quorum-panic'),
+        nodes: status ? children(status, 'node_state').map((n) => this.nodeState(n)) : [],
+        ...(Number.isFinite(executionDate) && executionDate > 0 ? { executionDateS: executionDate } : {}),
+      } satisfies ClusterStatus,
     };
   }
 

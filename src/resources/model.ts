@@ -194,6 +194,10 @@ export interface NodeStatus {
 
 export interface ClusterStatus {
   readonly haveQuorum: boolean;
+  /** The cluster had quorum and lost it (Pacemaker's no-quorum-panic): no-quorum-policy=suicide applies. */
+  readonly quorumLost?: boolean;
+  /** When the status was taken, seconds since the epoch (the CIB's execution-date). */
+  readonly executionDateS?: number;
   readonly nodes: readonly NodeStatus[];
 }
 

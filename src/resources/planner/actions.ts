@@ -229,14 +229,6 @@ export function scheduleFencing(set: WorkingSet, graph: ActionGraph): void {
       }
     }
   }
-  if (set.noQuorumPolicy === 'suicide' && !set.haveQuorum) {
-    for (const node of set.nodes) {
-      if (!node.online) continue;
-      const fence = graph.ensure(set, undefined, 'stonith', node, false, false);
-      fence.fenceAction = set.stonithAction;
-      setReason(fence, 'cluster does not have quorum', false);
-    }
-  }
 }
 
 // ---- orderings ---------------------------------------------------------------------------------

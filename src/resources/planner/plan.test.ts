@@ -39,7 +39,7 @@ function runCase(name: string, extra: string): { expected: string[]; got: string
   const input = parseCib(xml);
   assert.ok(input.ok, `${name}: ${input.ok ? '' : input.error.message}`);
   const t = /-t\s+'([^']+)'|-t\s+(\S+)/.exec(extra);
-  const nowS = t ? parseNow(t[1] ?? t[2] ?? '') ?? 0 : Math.floor(Date.UTC(2026, 0, 1) / 1000);
+  const nowS = t ? parseNow(t[1] ?? t[2] ?? '') ?? 0 : input.value.status.executionDateS ?? Math.floor(Date.UTC(2026, 0, 1) / 1000);
   const got = plan(input.value, nowS).summary.map((l) => normalise(`* ${l.text}`)).sort();
   return { expected: expectedSummary(readFileSync(join(suite, 'cases', `${name}.summary`), 'utf8')), got };
 }

@@ -44,6 +44,9 @@ export function unpack(input: PlannerInput, nowS: number): WorkingSet {
   set.haveStonithResource = [...set.byId.values()].some((r) => r.cls === 'stonith');
   if (set.symmetric) for (const r of set.resources) for (const n of set.nodes) locate(r, n, 0, true);
   unpackNodeStates(set, input);
+  if (!set.haveQuorum && set.noQuorumPolicy === 'suicide' && input.status.quorumLost === true) {
+    for (const node of set.nodes) if (node.online) fenceNode(set, node, 'cluster does not have quorum');
+  }
   unpackConstraints(set);
   unpackHistories(set, input);
   for (const r of set.resources) applyTargetRoles(r);

@@ -35,14 +35,15 @@ export function register(resource: Command): void {
       } catch (e) {
         fail({ code: 'unreadable', field: 'cib', message: `cannot read ${o.cib}: ${(e as Error).message}` });
       }
-      let nowS = Math.floor(Date.now() / 1000);
+      let nowS: number | undefined;
       if (o.now !== undefined && o.now !== '') {
-        const parsed = parseNow(o.now);
-        if (parsed === undefined) fail({ code: 'invalid', field: 'now', message: `--now must be a time such as "2014-05-07 00:28:00" or 2005-020T11:30, got "${o.now}"` }, 2);
-        nowS = parsed;
+        nowS = parseNow(o.now);
+        if (nowS === undefined) fail({ code: 'invalid', field: 'now', message: `--now must be a time such as "2014-05-07 00:28:00" or 2005-020T11:30, got "${o.now}"` }, 2);
       }
       const input = parseCib(xml);
       if (!input.ok) fail(input.error);
+      // Like crm_simulate: the CIB's execution-date when it has one, else the current time.
+      nowS ??= input.value.status.executionDateS ?? Math.floor(Date.now() / 1000);
       const transition = plan(input.value, nowS);
       if (g.json) {
         printJson({ summary: transition.summary.map((l) => l.text) });
