@@ -10,6 +10,7 @@
 import { assert, err, failure, ok, type Failure, type Result } from '../core/result.js';
 import type { Random } from '../core/random.js';
 import { fencingLimits } from './limits.js';
+import { pacemakerDurationForm, parsePacemakerDurationMs } from '../core/duration.js';
 
 /** A fence device's id, unique in the cluster's fencing configuration. */
 export type DeviceId = string;
@@ -62,19 +63,10 @@ export interface FenceDevice extends FenceDeviceConfig {
 /** Parameters the fencer itself sets on every call; a device may not set them. */
 const reservedParameters = new Set(['action', 'option', 'nodename']);
 const parameterNamePattern = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
-const durationPattern = /^(\d+(?:\.\d+)?)\s*(ms|msec|s|sec|m|min|h|hr)?$/i;
-const durationForm = 'a duration such as 60, 30s, 500ms or 2min (a bare number is seconds)';
-
-const unitMs: Readonly<Record<string, number>> = { ms: 1, msec: 1, s: 1000, sec: 1000, m: 60_000, min: 60_000, h: 3_600_000, hr: 3_600_000 };
-
 /** Pacemaker's time values: a number with an optional unit; seconds when none. */
 export function parseDurationMs(text: string, field: string): Result<number, Failure> {
-  const match = durationPattern.exec(text.trim());
-  if (match === null) return err(failure('invalid_duration', `expected ${durationForm}, got '${text}'`, field));
-  const unit = (match[2] ?? 's').toLowerCase();
-  const factor = unitMs[unit];
-  assert(factor !== undefined, `duration unit ${unit} matched the pattern but has no factor`);
-  return ok(Math.round(Number(match[1]) * factor));
+  const ms = parsePacemakerDurationMs(text);
+  return ms === undefined ? err(failure('invalid_duration', `expected ${pacemakerDurationForm}, got '${text}'`, field)) : ok(ms);
 }
 
 /** pcmk_host_list: names separated by spaces, commas or semicolons. */

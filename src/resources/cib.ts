@@ -12,6 +12,7 @@ import type {
   ResourceConfig, ResourceHistory, ResourceRole, ResourceSet, Rule,
 } from './model.js';
 import { parseScore } from './score.js';
+import { pacemakerDurationForm, parsePacemakerDurationMs } from '../core/duration.js';
 
 class CibError extends Error {
   constructor(message: string, readonly field: string) {
@@ -52,19 +53,12 @@ const children = (element: Element, tag?: string): Element[] => {
 const child = (element: Element, tag: string): Element | undefined => children(element, tag)[0];
 const attr = (element: Element, name: string): string | undefined => element.getAttribute(name) ?? undefined;
 
-/** Parses Pacemaker's interval/timeout syntax ("10", "10s", "500ms", "2m", "1h", "PT5M") into ms. */
+/** A Pacemaker duration in ms (src/core/duration.ts); a malformed one names its field. */
 export function parseDurationMs(text: string | undefined, field: string): number | undefined {
   if (text === undefined || text.trim() === '') return undefined;
-  const value = text.trim();
-  const iso = /^P(?:T)?(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?$/i.exec(value);
-  if (iso && value.length > 2) {
-    return ((Number(iso[1] ?? 0) * 60 + Number(iso[2] ?? 0)) * 60 + Number(iso[3] ?? 0)) * 1000;
-  }
-  const match = /^(\d+(?:\.\d+)?)\s*(ms|msec|s|sec|m|min|h|hr)?$/i.exec(value);
-  if (!match) throw new CibError(`${field}: expected a duration such as 10s, 500ms or 2m, got "${text}"`, field);
-  const unit = (match[2] ?? 's').toLowerCase();
-  const factor = unit.startsWith('ms') ? 1 : unit.startsWith('s') ? 1000 : unit.startsWith('m') ? 60_000 : 3_600_000;
-  return Math.round(Number(match[1]) * factor);
+  const ms = parsePacemakerDurationMs(text);
+  if (ms === undefined) throw new CibError(`${field}: expected ${pacemakerDurationForm}, got "${text}"`, field);
+  return ms;
 }
 
 const roleOf = (text: string | undefined): ResourceRole | undefined => {

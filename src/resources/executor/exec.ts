@@ -14,7 +14,7 @@ import { closeSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statS
 import { join } from 'node:path';
 import type { Clock, Timers } from '../../core/clock.js';
 import { err, failure, ok, type Failure, type Result } from '../../core/result.js';
-import { failedResult, meaningOf, ocfRc } from './exit-codes.js';
+import { completedResult, failedResult, ocfRc } from './exit-codes.js';
 import { executorLimits } from './limits.js';
 import { validateParameters, type AgentMetadata } from './metadata.js';
 import { agentSearchPath } from './ocf.js';
@@ -81,16 +81,7 @@ export class ExecClass implements ResourceClass {
       return failedResult('not_supported', ocfRc.unimplemented, `exec resources have no ${request.action} action`, 0);
     }
     const { rc, exitReason } = await handler(request);
-    const meaning = meaningOf(rc);
-    return {
-      rc,
-      status: 'done',
-      outcome: meaning.outcome,
-      ...(meaning.severity === undefined ? {} : { severity: meaning.severity }),
-      ...(exitReason === undefined ? {} : { exitReason }),
-      durationMs: Math.max(0, this.options.clock.monotonicMs() - startedMs),
-      output: '',
-    };
+    return completedResult(rc, exitReason, Math.max(0, this.options.clock.monotonicMs() - startedMs));
   }
 
   metadata(): Promise<Result<AgentMetadata, Failure>> {

@@ -59,6 +59,20 @@ export function failedResult(status: OperationStatus, rc: number, exitReason: st
   return { rc, status, outcome: 'failed', severity, exitReason, durationMs, output };
 }
 
+/** The result of an agent that ran to completion and answered `rc`. */
+export function completedResult(rc: number, exitReason: string | undefined, durationMs: number, output = ''): ActionResult {
+  const meaning = meaningOf(rc);
+  return {
+    rc,
+    status: 'done',
+    outcome: meaning.outcome,
+    ...(meaning.severity === undefined ? {} : { severity: meaning.severity }),
+    ...(exitReason === undefined ? {} : { exitReason }),
+    durationMs,
+    output,
+  };
+}
+
 /** The last `ocf-exit-reason:` line an agent wrote to stderr, trimmed and bounded. */
 export function parseExitReason(stderr: string): string | undefined {
   const prefix = 'ocf-exit-reason:';
@@ -99,15 +113,7 @@ export function interpretProcess(result: ProcessResult, agent: string, timeoutMs
   const rc = result.exitCode;
   const meaning = meaningOf(rc);
   const exitReason = agentReason ?? (meaning.defined ? undefined : `${agent} exited with undefined code ${rc}`);
-  return {
-    rc,
-    status: 'done',
-    outcome: meaning.outcome,
-    ...(meaning.severity === undefined ? {} : { severity: meaning.severity }),
-    ...(exitReason === undefined ? {} : { exitReason }),
-    durationMs,
-    output,
-  };
+  return completedResult(rc, exitReason, durationMs, output);
 }
 
 /**

@@ -9,6 +9,7 @@
 import { DOMParser, type Element } from '@xmldom/xmldom';
 import { err, failure, ok, type Failure, type Result } from '../../core/result.js';
 import { executorLimits } from './limits.js';
+import { parsePacemakerDurationMs } from '../../core/duration.js';
 
 /** Content types checked; any other declared type is kept as `string` (not checked), as Pacemaker does. */
 export type ContentType = 'string' | 'integer' | 'boolean' | 'time' | 'select';
@@ -46,26 +47,8 @@ export interface AgentMetadata {
 export type MetadataFailureCode = 'metadata_malformed' | 'metadata_too_large' | 'metadata_unavailable';
 export type ParameterFailureCode = 'unknown_parameter' | 'missing_parameter' | 'invalid_parameter';
 
-const durationUnitsMs: Readonly<Record<string, number>> = {
-  ms: 1,
-  msec: 1,
-  s: 1000,
-  sec: 1000,
-  m: 60_000,
-  min: 60_000,
-  h: 3_600_000,
-  hr: 3_600_000,
-};
-
-/** Parses a Pacemaker duration: a whole number with an optional unit (default seconds): `20s`, `100ms`, `5min`. */
-export function parseDurationMs(text: string): number | undefined {
-  const match = /^\s*(\d+)\s*([a-z]*)\s*$/i.exec(text);
-  if (match === null) return undefined;
-  const unitMs = durationUnitsMs[(match[2] ?? '').toLowerCase() || 's'];
-  if (unitMs === undefined) return undefined;
-  const value = Number(match[1]) * unitMs;
-  return Number.isSafeInteger(value) ? value : undefined;
-}
+/** Pacemaker's time values (src/core/duration.ts), under the name the executor exports. */
+export const parseDurationMs = parsePacemakerDurationMs;
 
 export function parseMetadata(xml: string): Result<AgentMetadata, Failure<MetadataFailureCode>> {
   const root = parseRoot(xml);

@@ -5,22 +5,12 @@
 import { err, failure, ok, type Failure, type Result } from '../../core/result.js';
 import { meetsExpectation } from './exit-codes.js';
 import type { ExecutorLimits } from './limits.js';
-import { isActionName, type ActionName, type ActionResult, type OperationStatus, type Outcome, type Severity, type StringRecord } from './types.js';
+import { isActionName, type ActionName, type ActionRequest, type ActionResult, type OperationStatus, type Outcome, type Severity } from './types.js';
 
-export interface Operation {
-  readonly resourceId: string;
+/** An action request plus what the executor needs to queue it; intervalMs > 0 recurs. */
+export interface Operation extends Omit<ActionRequest, 'signal'> {
   /** The resource class: `ocf`, `exec`, `systemd`. */
   readonly class: string;
-  readonly provider?: string;
-  readonly type: string;
-  readonly action: ActionName;
-  /** 0 for a one-shot operation; the period of a recurring one. */
-  readonly intervalMs: number;
-  readonly timeoutMs: number;
-  readonly params: StringRecord;
-  readonly meta: StringRecord;
-  /** Meta of this call only (clone and notify variables). */
-  readonly extraMeta?: StringRecord;
   /** The outcome a recurring monitor expects: ok (the default) or running_promoted. */
   readonly expectedOutcome?: Outcome;
 }

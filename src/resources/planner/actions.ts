@@ -5,9 +5,8 @@
 // update_action). Pure.
 
 import { OrderFlag, hasFlag } from './order-flags.js';
-import { canFence } from './unpack.js';
-import { nodeCanRun } from './assign.js';
-import { isPromotableChild, roleRank, topParent, type PNode, type Role, type Rsc, type WorkingSet } from './working-set.js';
+import { canFence } from './fencing.js';
+import { isPromotableChild, roleRank, type PNode, type Role, type Rsc, type WorkingSet } from './working-set.js';
 
 export interface Action {
   readonly id: number;
@@ -338,4 +337,3 @@ export function configuredOrderings(set: WorkingSet, graph: ActionGraph): void {
   }
 }
 
-export { topParent, nodeCanRun };

@@ -6,9 +6,8 @@
 import { INFINITY } from '../model.js';
 import { addScores } from '../score.js';
 import {
-  roleRank, type Colocation, type NodeScore, type PNode, type Rsc, type WorkingSet,
+  locate, roleRank, type Colocation, type NodeScore, type PNode, type Rsc, type WorkingSet,
 } from './working-set.js';
-import { locate } from './unpack.js';
 import { assignClone, cloneColocationAsPrimary } from './clone.js';
 
 export const nodeCanRun = (n: PNode): boolean =>
@@ -91,9 +90,9 @@ export function assignPrimitive(set: WorkingSet, rsc: Rsc, prefer?: PNode): PNod
   }
   if (!rsc.managed) {
     rsc.nextRole = rsc.role;
-    finalize(set, rsc, currentNode(rsc), true);
+    finalize(rsc, currentNode(rsc), true);
   } else if (set.stopEverything) {
-    finalize(set, rsc, undefined, true);
+    finalize(rsc, undefined, true);
   } else if (rsc.provisional) {
     chooseNode(set, rsc, prefer);
   }
@@ -122,11 +121,11 @@ function chooseNode(set: WorkingSet, rsc: Rsc, prefer: PNode | undefined): void 
       }
     }
   }
-  finalize(set, rsc, chosen?.node, false, chosen?.weight);
+  finalize(rsc, chosen?.node, false, chosen?.weight);
 }
 
 /** Records the assignment (Pacemaker's pcmk__finalize_assignment). */
-export function finalize(set: WorkingSet, rsc: Rsc, node: PNode | undefined, force: boolean, weight?: number): boolean {
+export function finalize(rsc: Rsc, node: PNode | undefined, force: boolean, weight?: number): boolean {
   let chosen = node;
   if (!force && chosen) {
     const w = weight ?? rsc.allowed.get(chosen.id)?.weight ?? -INFINITY;
@@ -143,7 +142,6 @@ export function finalize(set: WorkingSet, rsc: Rsc, node: PNode | undefined, for
   }
   rsc.assignedTo = chosen;
   chosen.assignedCount++;
-  void set;
   return true;
 }
 

@@ -6,7 +6,7 @@
 import { INFINITY } from '../model.js';
 import { addScores, parseScore } from '../score.js';
 import {
-  assignPrimitive, assignResource, copyScores, filterColocation, finalize, hasInfluence, mergeWeights, nodeCanRun,
+  assignResource, copyScores, filterColocation, finalize, hasInfluence, mergeWeights, nodeCanRun,
   sortNodes, applyColocation,
 } from './assign.js';
 import { roleRank, type Colocation, type NodeScore, type PNode, type Role, type Rsc, type WorkingSet } from './working-set.js';
@@ -49,7 +49,7 @@ function addToInstance(rsc: Rsc, nodeId: string, score: number): void {
   for (const c of rsc.children) addToInstance(c, nodeId, score);
 }
 
-function compareInstances(set: WorkingSet, clone: Rsc): (a: Rsc, b: Rsc) => number {
+function compareInstances(clone: Rsc): (a: Rsc, b: Rsc) => number {
   return (a, b) => {
     const ca = instanceCurrent(a);
     const cb = instanceCurrent(b);
@@ -67,7 +67,6 @@ function compareInstances(set: WorkingSet, clone: Rsc): (a: Rsc, b: Rsc) => numb
       const wb = clone.allowed.get(cb.node.id)?.weight ?? -INFINITY;
       if (wa !== wb) return wb - wa;
     }
-    void set;
     return a.sortIndex - b.sortIndex;
   };
 }
@@ -82,7 +81,7 @@ export function assignClone(set: WorkingSet, clone: Rsc): void {
     if (hasInfluence(c)) clone.allowed = mergeWeights(c.dependent, clone.allowed, c.nodeAttribute, c.score / INFINITY, { rollback: true, positive: true });
   }
   clone.children.forEach((c, i) => { c.sortIndex = i; });
-  const instances = [...clone.children].sort(compareInstances(set, clone));
+  const instances = [...clone.children].sort(compareInstances(clone));
   distribute(set, clone, instances);
   if (settings.promotable) setInstanceRoles(set, clone);
   clone.provisional = false;
@@ -125,35 +124,32 @@ function addToInstanceBan(rsc: Rsc, node: PNode): void {
 }
 
 function stopInstance(set: WorkingSet, rsc: Rsc): void {
-  if (rsc.variant === 'primitive') { if (rsc.provisional) finalize(set, rsc, undefined, true); return; }
+  if (rsc.variant === 'primitive') { if (rsc.provisional) finalize(rsc, undefined, true); return; }
   rsc.children.forEach((c) => stopInstance(set, c));
   rsc.provisional = false;
   rsc.nextRole = 'Stopped';
 }
-
-const appended = new WeakSet<Rsc>();
 
 /** Gives an instance its clone's colocations (Pacemaker's append_parent_colocation). */
 function appendParentColocations(clone: Rsc, instance: Rsc, all: boolean): void {
   const targets = instance.variant === 'group' ? instance.children.slice(0, 1) : [instance];
   const lastTargets = instance.variant === 'group' ? instance.children.slice(-1) : [instance];
   for (const t of targets) {
-    if (appended.has(t)) continue;
+    if (t.parentColocationsAdded) continue;
     for (const c of clone.colocations) if (all || c.score < 0 || c.score === INFINITY) t.colocations.unshift(c);
   }
   for (const t of lastTargets) {
-    if (appended.has(t)) continue;
+    if (t.parentColocationsAdded) continue;
     for (const c of clone.colocatedWithThis) if (hasInfluence(c) && (all || c.score < 0)) t.colocatedWithThis.unshift(c);
   }
-  targets.forEach((t) => appended.add(t));
-  lastTargets.forEach((t) => appended.add(t));
+  for (const t of [...targets, ...lastTargets]) t.parentColocationsAdded = true;
 }
 
 function assignInstance(set: WorkingSet, clone: Rsc, instance: Rsc, prefer: PNode | undefined, all: boolean, limit: number, counts: Map<string, number>): boolean {
   if (!instance.provisional) return instanceNode(instance) !== undefined;
   appendParentColocations(clone, instance, all);
   if (prefer) {
-    const local = instance.allowed.get(prefer.id) ?? instanceLeafScore(instance, prefer);
+    const local = instance.allowed.get(prefer.id) ?? instance.children[0]?.allowed.get(prefer.id);
     if (!local || local.weight < 0) return false;
   }
   for (const s of [...instance.allowed.values()]) {
@@ -165,21 +161,13 @@ function assignInstance(set: WorkingSet, clone: Rsc, instance: Rsc, prefer: PNod
   }
   const backup = snapshot(instance);
   clone.assigning = true;
-  const chosen = instance.variant === 'group' ? assignGroupInstance(set, instance, prefer) : assignPrimitive(set, instance, prefer);
+  const chosen = assignResource(set, instance, prefer);
   if (chosen && prefer && chosen !== prefer) {
-    restore(instance, backup);
+    restore(backup);
     return false;
   }
   if (chosen) counts.set(chosen.id, (counts.get(chosen.id) ?? 0) + 1);
   return chosen !== undefined;
-}
-
-function instanceLeafScore(instance: Rsc, node: PNode): NodeScore | undefined {
-  return instance.children[0]?.allowed.get(node.id);
-}
-
-function assignGroupInstance(set: WorkingSet, group: Rsc, prefer: PNode | undefined): PNode | undefined {
-  return assignResource(set, group, prefer);
 }
 
 interface Snapshot { rsc: Rsc; allowed: Map<string, NodeScore>; provisional: boolean; nextRole: Role }
@@ -191,8 +179,7 @@ function snapshot(rsc: Rsc): Snapshot[] {
   return out;
 }
 
-function restore(rsc: Rsc, saved: Snapshot[]): void {
-  void rsc;
+function restore(saved: Snapshot[]): void {
   for (const s of saved) {
     if (s.rsc.assignedTo) { s.rsc.assignedTo.assignedCount--; s.rsc.assignedTo = undefined; }
     s.rsc.allowed = s.allowed;
@@ -214,7 +201,7 @@ export function cloneColocationAsPrimary(set: WorkingSet, dependent: Rsc, primar
   if (dependentClone?.clone?.interleave && dependentClone.clone.nodeMax === settings.nodeMax) {
     const partner = findCompatibleInstance(set, dependent, primary, 'Unknown');
     if (partner) applyColocation(set, dependent, partner, c);
-    else if (c.score >= INFINITY) finalize(set, dependent, undefined, true);
+    else if (c.score >= INFINITY) finalize(dependent, undefined, true);
     return;
   }
   if (c.score >= INFINITY) {
@@ -407,7 +394,7 @@ function promotionOrder(set: WorkingSet, clone: Rsc): void {
     else if (chosen && instance.sortIndex >= 0) instance.sortIndex = clone.allowed.get(chosen.id)?.weight ?? instance.sortIndex;
   }
   const original = new Map(clone.children.map((c, i) => [c, i]));
-  const byInstance = compareInstances(set, clone);
+  const byInstance = compareInstances(clone);
   clone.children.sort((a, b) => {
     if (a.sortIndex !== b.sortIndex) return b.sortIndex - a.sortIndex;
     const ra = roleRank[currentRoleOf(a)];

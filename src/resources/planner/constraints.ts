@@ -5,8 +5,8 @@
 import type { ColocationConstraint, LocationConstraint, OrderConstraint, ResourceRole, ResourceSet } from '../model.js';
 import { INFINITY } from '../model.js';
 import { evaluateRule } from './rules.js';
-import { parseScore } from '../score.js';
-import type { Colocation, Location, PNode, Role, Rsc, WorkingSet } from './working-set.js';
+import { addScores, parseScore } from '../score.js';
+import type { Colocation, Location, Role, Rsc, WorkingSet } from './working-set.js';
 import { cloneOf } from './working-set.js';
 import { OrderFlag } from './order-flags.js';
 
@@ -97,13 +97,11 @@ export function applyLocation(rsc: Rsc, location: Location): void {
   if (location.role !== 'Unknown' && location.role !== rsc.nextRole) return;
   for (const { node, weight } of location.nodes) {
     const entry = rsc.allowed.get(node.id);
-    if (entry) entry.weight = add(entry.weight, weight);
+    if (entry) entry.weight = addScores(entry.weight, weight);
     else rsc.allowed.set(node.id, { node, weight });
   }
   for (const child of rsc.children) applyLocation(child, location);
 }
-
-const add = (a: number, b: number): number => (a <= -INFINITY || b <= -INFINITY ? -INFINITY : a >= INFINITY || b >= INFINITY ? INFINITY : Math.max(-INFINITY, Math.min(INFINITY, a + b)));
 
 function unpackColocation(set: WorkingSet, c: ColocationConstraint): void {
   if (c.sets) { unpackColocationSets(set, c); return; }
@@ -113,11 +111,32 @@ function unpackColocation(set: WorkingSet, c: ColocationConstraint): void {
   newColocation(c.id, dependent, primary, c.score, roleFilter(c.resourceRole), roleFilter(c.withResourceRole), c.nodeAttribute, c.influence);
 }
 
+/** Resolves each set's members (unknown ids dropped). */
+function resolveSets(set: WorkingSet, sets: readonly ResourceSet[]): Rsc[][] {
+  return sets.map((s) => s.resources.map((id) => findConstraintResource(set, id)).filter((r): r is Rsc => r !== undefined));
+}
+
+/**
+ * Calls link(earlier, later, previousSet, currentSet) for each pair of members that consecutive
+ * sets connect: a sequential set takes part through its last member (as the earlier set) or
+ * its first (as the later set), a non-sequential one through all of them.
+ */
+function linkSets(sets: readonly ResourceSet[], members: Rsc[][], link: (earlier: Rsc, later: Rsc, previous: ResourceSet, current: ResourceSet) => void): void {
+  for (let i = 1; i < sets.length; i++) {
+    const previous = sets[i - 1];
+    const current = sets[i];
+    if (!previous || !current) continue;
+    const earlier = previous.sequential ? (members[i - 1] ?? []).slice(-1) : members[i - 1] ?? [];
+    const later = current.sequential ? (members[i] ?? []).slice(0, 1) : members[i] ?? [];
+    for (const l of later) for (const e of earlier) link(e, l, previous, current);
+  }
+}
+
 function unpackColocationSets(set: WorkingSet, c: ColocationConstraint): void {
   const sets = c.sets ?? [];
-  const resolve = (s: ResourceSet): Rsc[] => s.resources.map((id) => findConstraintResource(set, id)).filter((r): r is Rsc => r !== undefined);
-  for (const s of sets) {
-    const members = resolve(s);
+  const resolved = resolveSets(set, sets);
+  sets.forEach((s, index) => {
+    const members = resolved[index] ?? [];
     const score = s.score ?? c.score;
     if (s.sequential) {
       for (let i = 1; i < members.length; i++) {
@@ -132,19 +151,10 @@ function unpackColocationSets(set: WorkingSet, c: ColocationConstraint): void {
         if (a && b) newColocation(c.id, a, b, score, roleFilter(s.role), roleFilter(s.role), c.nodeAttribute, c.influence);
       }
     }
-  }
-  for (let i = 1; i < sets.length; i++) {
-    const previous = sets[i - 1];
-    const current = sets[i];
-    if (!previous || !current) continue;
-    const prevMembers = resolve(previous);
-    const curMembers = resolve(current);
-    const primaries = previous.sequential ? prevMembers.slice(-1) : prevMembers;
-    const dependents = current.sequential ? curMembers.slice(0, 1) : curMembers;
-    for (const d of dependents) for (const p of primaries) {
-      newColocation(c.id, d, p, c.score, roleFilter(current.role), roleFilter(previous.role), c.nodeAttribute, c.influence);
-    }
-  }
+  });
+  linkSets(sets, resolved, (primary, dependent, previous, current) => {
+    newColocation(c.id, dependent, primary, c.score, roleFilter(current.role), roleFilter(previous.role), c.nodeAttribute, c.influence);
+  });
 }
 
 const variantRank = { primitive: 0, group: 1, clone: 2 } as const;
@@ -215,30 +225,19 @@ function addOrder(set: WorkingSet, c: OrderConstraint, first: Rsc, firstAction: 
 
 function unpackOrderSets(set: WorkingSet, c: OrderConstraint): void {
   const sets = c.sets ?? [];
-  const resolve = (s: ResourceSet): Rsc[] => s.resources.map((id) => findConstraintResource(set, id)).filter((r): r is Rsc => r !== undefined);
+  const resolved = resolveSets(set, sets);
   const symmetrical = c.symmetrical ?? c.orderKind !== 'Serialize';
-  for (const s of sets) {
-    if (!s.sequential) continue;
-    const members = resolve(s);
+  sets.forEach((s, index) => {
+    if (!s.sequential) return;
+    const members = resolved[index] ?? [];
     const action = s.action ?? 'start';
     for (let i = 1; i < members.length; i++) {
       const a = members[i - 1];
       const b = members[i];
       if (a && b) addOrder(set, { ...c, orderKind: s.kind ?? c.orderKind }, a, action, b, action, symmetrical);
     }
-  }
-  for (let i = 1; i < sets.length; i++) {
-    const previous = sets[i - 1];
-    const current = sets[i];
-    if (!previous || !current) continue;
-    const prevMembers = resolve(previous);
-    const curMembers = resolve(current);
-    const firsts = previous.sequential ? prevMembers.slice(-1) : prevMembers;
-    const thens = current.sequential ? curMembers.slice(0, 1) : curMembers;
-    for (const f of firsts) for (const t of thens) {
-      addOrder(set, c, f, previous.action ?? 'start', t, current.action ?? 'start', symmetrical);
-    }
-  }
+  });
+  linkSets(sets, resolved, (first, then, previous, current) => {
+    addOrder(set, c, first, previous.action ?? 'start', then, current.action ?? 'start', symmetrical);
+  });
 }
-
-export type { PNode };

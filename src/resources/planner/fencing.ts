@@ -10,3 +10,9 @@ export function fenceNode(set: WorkingSet, node: PNode, reason: string): void {
   node.unclean = true;
   if (!set.fencing.has(node.id)) set.fencing.set(node.id, { node, reason });
 }
+
+export function canFence(set: WorkingSet, node: PNode | undefined): boolean {
+  if (!set.stonithEnabled || !set.haveStonithResource) return false;
+  if (set.haveQuorum || set.noQuorumPolicy === 'ignore') return true;
+  return node !== undefined && node.online;
+}

@@ -10,8 +10,9 @@ import { assignResource, sortResourcesForAssignment } from './assign.js';
 import { applyLocation } from './constraints.js';
 import { propagate } from './propagate.js';
 import { transitionSummary, type SummaryLine } from './summary.js';
-import { failcount, locate, unpack } from './unpack.js';
-import { topParent, type PNode, type Rsc, type WorkingSet } from './working-set.js';
+import { unpack } from './unpack.js';
+import { failcount } from './history.js';
+import { locate, topParent, type PNode, type Rsc, type WorkingSet } from './working-set.js';
 
 export interface Transition {
   readonly actions: readonly Action[];

@@ -3,7 +3,6 @@
 // group's or clone's pseudo-actions relay both to and from their members (Pacemaker's
 // update_action, group_update_actions, clone interleaving). Pure; bounded by a pass limit.
 
-import { INFINITY } from '../model.js';
 import { OrderFlag, hasFlag } from './order-flags.js';
 import { setReason, type Action, type ActionGraph, type Edge } from './actions.js';
 import { findCompatibleInstance, instanceNode } from './clone.js';
@@ -30,35 +29,21 @@ function clearRunnable(action: Action, because: Action): boolean {
   return true;
 }
 
-function memberActions(graph: ActionGraph, rsc: Rsc, task: string, action: Action): Action[] {
-  const out: Action[] = [];
-  for (const child of rsc.children) {
-    const found = child.variant === 'primitive' ? graph.find(child, task, action.node) : graph.find(child, task, undefined);
-    if (found) out.push(found);
-  }
-  return out;
-}
-
 /** Flags of an action as seen by what comes after it; collectives summarise their members. */
 function effective(graph: ActionGraph, action: Action): { optional: boolean; runnable: boolean } {
   const rsc = action.rsc;
-  if (!rsc || rsc.variant === 'primitive' || !action.pseudo) {
-    if (action.required !== undefined) return { optional: action.optional, runnable: action.runnable };
-    return { optional: action.optional, runnable: action.runnable };
-  }
+  if (!rsc || rsc.variant === 'primitive' || !action.pseudo) return { optional: action.optional, runnable: action.runnable };
   const task = childTask[action.task] ?? action.task;
-  const members = memberActions(graph, rsc, task, action);
+  const members = rsc.children.map((child) => graph.find(child, task, undefined)).filter((m): m is Action => m !== undefined);
   let optional = true;
   let runnable = true;
   if (rsc.variant === 'group') {
-    for (const child of rsc.children) {
-      const m = child.variant === 'primitive' ? graph.find(child, task, undefined) : graph.find(child, task, undefined);
-      if (m) {
-        const f = effective(graph, m);
-        if (!f.optional) optional = false;
-        if (task !== action.task && !f.runnable) runnable = false;
-      } else if (task !== 'stop' && task !== 'demote') runnable = false;
+    for (const m of members) {
+      const f = effective(graph, m);
+      if (!f.optional) optional = false;
+      if (task !== action.task && !f.runnable) runnable = false;
     }
+    if (members.length < rsc.children.length && task !== 'stop' && task !== 'demote') runnable = false;
   } else {
     let any = false;
     for (const m of members) {
@@ -99,7 +84,7 @@ function relay(set: WorkingSet, graph: ActionGraph, first: Action, then: Action,
   if (!rsc || rsc.variant === 'primitive' || !then.pseudo || childTask[then.task] !== undefined) return changed;
   if (interleaves(first, then)) return interleave(set, graph, first, then, flags) || changed;
   for (const child of rsc.children) {
-    const childAction = child.variant === 'primitive' ? graph.find(child, then.task, undefined) : graph.find(child, then.task, undefined);
+    const childAction = graph.find(child, then.task, undefined);
     if (!childAction) continue;
     if (rsc.variant === 'clone' && !childAction.runnable) continue;
     changed = relay(set, graph, first, childAction, flags, firstFlags) || changed;
@@ -187,5 +172,4 @@ export function propagate(set: WorkingSet, graph: ActionGraph): void {
     }
     if (graph.actions.map(flagsOf).join('') === snapshot) return;
   }
-  void INFINITY;
 }

@@ -50,10 +50,7 @@ function logResource(set: WorkingSet, graph: ActionGraph, rsc: Rsc, out: Summary
   const demote = graph.find(rsc, 'demote', next);
   if (rsc.role === rsc.nextRole) {
     if (!next) return;
-    const migrate = graph.find(rsc, 'migrate_from', next);
-    if (migrate && current && migrate.runnable) out.push(item('Migrate', rsc, current, next, start ?? migrate, undefined));
-    else if (rsc.reload && start) out.push(item('Reload', rsc, current, next, start, undefined));
-    else if (!start || start.optional) {
+    if (!start || start.optional) {
       if (demote && promote && !demote.optional && !promote.optional) out.push(item('Re-promote', rsc, current, next, promote, demote));
     } else if (!start.runnable) {
       if (current) out.push(item('Stop', rsc, current, undefined, stop ?? start, stop?.reason !== undefined ? stop : start));
@@ -70,7 +67,6 @@ function logResource(set: WorkingSet, graph: ActionGraph, rsc: Rsc, out: Summary
     }
   } else if (stop && rsc.failed && rsc.stopFlag) out.push(item('Recover', rsc, current, next, stop, start));
   else if (moving && stop) out.push(item('Move', rsc, current, next, stop, undefined));
-  else if (rsc.reload && start) out.push(item('Reload', rsc, current, next, start, undefined));
   else if (stop && !stop.optional && start) out.push(item('Restart', rsc, current, next, start, undefined));
   else if (rsc.role === 'Promoted' && demote) out.push(item('Demote', rsc, current, next, demote, undefined));
   else if (rsc.nextRole === 'Promoted' && promote) out.push(item('Promote', rsc, current, next, promote, undefined));

@@ -4,12 +4,12 @@
 // one call of plan(); nothing escapes except the finished transition.
 
 import type {
-  Attributes, ColocationConstraint, Configuration, OperationConfig, PrimitiveConfig, ResourceConfig,
-  ResourceRole, Rule,
+  Attributes, Configuration, OperationConfig, PrimitiveConfig, ResourceConfig,
+  ResourceRole,
 } from '../model.js';
 import { INFINITY } from '../model.js';
-import { parseScore } from '../score.js';
-import { parseDurationMs } from '../cib.js';
+import { addScores, parseScore } from '../score.js';
+import { parsePacemakerDurationMs } from '../../core/duration.js';
 
 export const roleRank: Record<ResourceRole | 'Unknown', number> = { Unknown: 0, Stopped: 1, Started: 2, Unpromoted: 3, Promoted: 4 };
 export type Role = ResourceRole | 'Unknown';
@@ -111,23 +111,15 @@ export interface Rsc {
   orphan: boolean;
   startPending: boolean;
   failureIgnored: boolean;
-  reload: boolean;
-  restarting: boolean;
   exclusiveDiscover: boolean;
+  /** Clone instances: the clone's colocations were added (Pacemaker's append_parent_colocation). */
+  parentColocationsAdded: boolean;
   /** Colocations where this resource is the dependent (Pacemaker's rsc_cons). */
   colocations: Colocation[];
   /** Colocations where this resource is the primary (Pacemaker's rsc_cons_lhs). */
   colocatedWithThis: Colocation[];
   locations: Location[];
-  pendingTask: string | undefined;
-  partialMigrationTarget: PNode | undefined;
-  partialMigrationSource: PNode | undefined;
-  dangling: PNode[];
-  /** Clone instances: promotion priority while roles are decided. */
-  promotionPriority: number;
   sortIndex: number;
-  /** Operation history per node id, sorted by call id. */
-  history: Map<string, { callId: number; operation: string; intervalMs: number; rc: number; opStatus: number; digest?: string | undefined }[]>;
 }
 
 export interface WorkingSet {
@@ -147,9 +139,6 @@ export interface WorkingSet {
   maintenanceMode: boolean;
   stonithAction: string;
   placementStrategy: string;
-  /** Locations from rules, meta and failures, applied once resources exist. */
-  readonly pendingRules: { rsc: Rsc; rule: Rule; id: string; role: Role; discovery: Location['discovery'] }[];
-  readonly orphanColocations: ColocationConstraint[];
   /** Nodes to fence, with the first reason given (Pacemaker keeps the first). */
   readonly fencing: Map<string, { node: PNode; reason: string }>;
   readonly orders: OrderSpec[];
@@ -223,10 +212,8 @@ export function buildResource(ctx: BuildContext, config: ResourceConfig, parent:
     requires: 'fencing', multipleActive: 'stop_start', allowMigrate: false, critical: true,
     role: 'Stopped', nextRole: 'Unknown', runningOn: [], allowed: new Map(), knownOn: new Set(), assignedTo: undefined,
     provisional: true, assigning: false, merging: false, failed: false, stopFlag: false, orphan: false, startPending: false,
-    failureIgnored: false, reload: false, restarting: false, exclusiveDiscover: false,
-    colocations: [], colocatedWithThis: [], locations: [], pendingTask: undefined,
-    partialMigrationTarget: undefined, partialMigrationSource: undefined, dangling: [], promotionPriority: 0, sortIndex: 0,
-    history: new Map(),
+    failureIgnored: false, exclusiveDiscover: false, parentColocationsAdded: false,
+    colocations: [], colocatedWithThis: [], locations: [], sortIndex: 0,
   };
   applyMeta(rsc, ctx.set);
   ctx.set.byId.set(rsc.id, rsc);
@@ -272,7 +259,7 @@ function applyMeta(rsc: Rsc, set: WorkingSet): void {
   rsc.stickiness = stickiness ?? 0;
   const threshold = parseScore(m.get('migration-threshold'));
   rsc.migrationThreshold = threshold === undefined ? INFINITY : Math.max(0, threshold);
-  rsc.failureTimeoutMs = parseDurationMs(m.get('failure-timeout'), `${rsc.id}.failure-timeout`) ?? 0;
+  rsc.failureTimeoutMs = parsePacemakerDurationMs(m.get('failure-timeout') ?? '') ?? 0;
   if (m.has('is-managed')) rsc.managed = isTrue(m.get('is-managed'));
   if (isTrue(m.get('maintenance'))) { rsc.managed = false; rsc.maintenance = true; }
   if (set.maintenanceMode) { rsc.managed = false; rsc.maintenance = true; }
@@ -297,3 +284,17 @@ export function targetRoleOf(rsc: Rsc): Role | undefined {
     default: return undefined;
   }
 }
+
+/** Pacemaker's resource_location: adds score to rsc and all its descendants on node. */
+export function locate(rsc: Rsc, node: PNode, score: number, symmetricDefault = false): void {
+  if (symmetricDefault && rsc.exclusiveDiscover) return;
+  for (const c of rsc.children) locate(c, node, score, symmetricDefault);
+  const entry = rsc.allowed.get(node.id);
+  if (entry) entry.weight = addScores(entry.weight, score);
+  else rsc.allowed.set(node.id, { node, weight: score });
+}
+
+export function banEverywhere(set: WorkingSet, rsc: Rsc): void {
+  for (const n of set.nodes) locate(rsc, n, -INFINITY);
+}
+
