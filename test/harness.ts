@@ -4,7 +4,7 @@
 // deadlines, never fixed sleeps.
 
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, readFileSync, existsSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, readFileSync, existsSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +15,8 @@ import { saveContext, type CliContext } from '../src/cli/context.js';
 import type { Failure, Result } from '../src/core/result.js';
 import type { StatusView } from '../src/api/types.js';
 import { etcdClient, listMembers } from '../src/store/etcd-member.js';
+import { EtcdStore } from '../src/store/etcd.js';
+import { Records } from '../src/store/records.js';
 
 export const cliMain = herddMain.replace(/daemon\/main\.js$/, 'cli/main.js');
 
@@ -74,14 +76,24 @@ export class TestCluster {
   contextPath!: string;
   client!: HerdClient;
 
-  private constructor(readonly root: string, readonly basePort: number, readonly host: string) {}
+  /** Every node's herdd pid as `<pidDir>/<name>.pid`, the layout test/agents/fence_herd_kill reads. */
+  readonly pidDir: string;
+  private stores: EtcdStore[] = [];
 
-  /** Creates a cluster with `voters` voters (the first via init, the rest via join) and `workers` workers. */
-  static async create(options: { voters: number; workers?: number; host?: string; timing?: Record<string, number> }): Promise<TestCluster> {
+  private constructor(readonly root: string, readonly basePort: number, readonly host: string, private readonly nodeConfig: Record<string, unknown>) {
+    this.pidDir = join(root, 'pids');
+    mkdirSync(this.pidDir, { recursive: true });
+  }
+
+  /**
+   * Creates a cluster with `voters` voters (the first via init, the rest via join) and `workers`
+   * workers; `nodeConfig` is merged into every node.json before its first start.
+   */
+  static async create(options: { voters: number; workers?: number; host?: string; nodeConfig?: Record<string, unknown> }): Promise<TestCluster> {
     const host = options.host ?? '127.0.0.1';
     const total = options.voters + (options.workers ?? 0);
     const base = await freePortBlock((total + 2) * 10, host); // room for two nodes joined later
-    const c = new TestCluster(mkdtempSync(join(tmpdir(), 'herd-test-')), base, host);
+    const c = new TestCluster(mkdtempSync(join(tmpdir(), 'herd-test-')), base, host, options.nodeConfig ?? {});
     try {
       await c.build(options.voters, options.workers ?? 0);
     } catch (e) {
@@ -126,11 +138,30 @@ export class TestCluster {
 
   start(name: string): void {
     const node = this.node(name);
+    const config = join(node.dataDir, 'node.json');
+    if (Object.keys(this.nodeConfig).length > 0) writeFileSync(config, JSON.stringify({ ...(JSON.parse(readFileSync(config, 'utf8')) as object), ...this.nodeConfig }, null, 2));
     const child = spawnHerdd(node.dataDir, { detached: false });
     node.process = child;
+    writeFileSync(join(this.pidDir, `${name}.pid`), `${child.pid ?? ''}\n`);
     child.once('exit', () => {
       if (node.process === child) node.process = undefined;
     });
+  }
+
+  /** Starts a node as after a power cycle: its run directory (a machine's /run) is gone. */
+  reboot(name: string): void {
+    rmSync(join(this.node(name).dataDir, 'run'), { recursive: true, force: true });
+    this.start(name);
+  }
+
+  /** Typed records straight on the store (through v1's etcd member), for tests that set state up directly. */
+  records(): Records {
+    const v1 = this.node('v1').dataDir;
+    const read = (f: string): string => readFileSync(join(v1, f), 'utf8');
+    const endpoints = [...this.nodes.values()].filter((n) => n.role === 'voter').map((_, i) => `https://${this.host}:${this.basePort + 10 * i + 2}`);
+    const store = EtcdStore.connect({ endpoints, tls: { caPem: read('ca.crt'), certPem: read('node.crt'), keyPem: read('node.key') } });
+    this.stores.push(store);
+    return new Records(store, 'test');
   }
 
   node(name: string): TestNode {
@@ -200,6 +231,7 @@ export class TestCluster {
   }
 
   async destroy(): Promise<void> {
+    await Promise.all(this.stores.map((st) => st.close()));
     await this.stopAll();
     for (const n of this.nodes.values()) for (const pid of etcdPidsOf(n.dataDir)) process.kill(pid, 'SIGKILL');
     if (process.env['HERD_TEST_KEEP']) process.stderr.write(`# kept ${this.root}\n`);

@@ -5,7 +5,14 @@
 import { request as httpsRequest } from 'node:https';
 import { err, ok, type Failure, type Result } from '../core/result.js';
 import { splitHostPort } from '../core/config.js';
-import type { EventView, JoinResult, JoinTokenView, KvView, NodeView, StatusView, WatchMessage } from './types.js';
+import type {
+  CleanupView, ConfigChangeView, EventView, FenceDeviceView, JoinResult, JoinTokenView, KvView, NodeView, ResourceView, ResourcesView,
+  RestartView, ScoresView, StatusView, WatchMessage, resourceCreateBody, resourceUpdateBody, fenceDeviceBody,
+} from './types.js';
+import type { z } from 'zod';
+import type { Attributes, Constraint, FencingLevel } from '../resources/model.js';
+import type { FenceHistoryRecord } from '../fencing/index.js';
+import type { DeviceTest } from '../resources/services.js';
 
 export interface ClientOptions {
   /** HOST:PORT of one or more nodes' APIs, tried in order. */
@@ -21,13 +28,14 @@ export class HerdClient {
   private preferred = 0;
   constructor(readonly options: ClientOptions) {}
 
-  async call<T>(method: Method, path: string, body?: unknown): Promise<Result<T, Failure>> {
+  /** `timeoutMs` overrides the client's timeout for this call (a restart waits for the resource to stop). */
+  async call<T>(method: Method, path: string, body?: unknown, timeoutMs?: number): Promise<Result<T, Failure>> {
     const n = this.options.addresses.length;
     let last: Failure = { code: 'unavailable', message: 'no API address configured' };
     for (let i = 0; i < n; i++) {
       const index = (this.preferred + i) % n;
       const address = this.options.addresses[index] ?? '';
-      const r = await this.once<T>(address, method, path, body);
+      const r = await this.once<T>(address, method, path, body, timeoutMs ?? this.options.timeoutMs ?? 10_000);
       // A read may go to the next node after a timeout too: repeating it changes nothing.
       const tryNext = !r.ok && (r.error.code === 'unreachable' || (r.error.code === 'timeout' && method === 'GET'));
       if (!tryNext) {
@@ -39,7 +47,7 @@ export class HerdClient {
     return err(last);
   }
 
-  private once<T>(address: string, method: Method, path: string, body: unknown): Promise<Result<T, Failure>> {
+  private once<T>(address: string, method: Method, path: string, body: unknown, timeoutMs: number): Promise<Result<T, Failure>> {
     const text = body === undefined ? undefined : JSON.stringify(body);
     const { host, port } = splitHostPort(address);
     return new Promise((resolve) => {
@@ -53,7 +61,7 @@ export class HerdClient {
             ...(this.options.token ? { authorization: `Bearer ${this.options.token}` } : {}),
             ...(text !== undefined ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) } : {}),
           },
-          timeout: this.options.timeoutMs ?? 10_000,
+          timeout: timeoutMs,
         },
         (res) => {
           const chunks: Buffer[] = [];
@@ -77,7 +85,7 @@ export class HerdClient {
       let timedOut = false;
       req.on('timeout', () => {
         timedOut = true;
-        req.destroy(new Error(`no answer within ${this.options.timeoutMs ?? 10_000} ms`));
+        req.destroy(new Error(`no answer within ${timeoutMs} ms`));
       });
       // Only a request that never reached a node is tried on the next address: one that timed
       // out may have been applied, and repeating it could apply it twice.
@@ -114,6 +122,34 @@ export class HerdClient {
   kvGet = (key: string) => this.call<KvView>('GET', `/v1/kv/${encodeURIComponent(key)}`);
   kvPut = (key: string, value: string, expectRevision?: number) => this.call<{ key: string; modRevision: number }>('PUT', `/v1/kv/${encodeURIComponent(key)}`, expectRevision === undefined ? { value } : { value, expectRevision });
   kvDelete = (key: string) => this.call<{ key: string; revision: number }>('DELETE', `/v1/kv/${encodeURIComponent(key)}`);
+
+  resources = () => this.call<ResourcesView>('GET', '/v1/resources');
+  resource = (id: string) => this.call<ResourceView>('GET', `/v1/resources/${encodeURIComponent(id)}`);
+  addResource = (body: z.input<typeof resourceCreateBody>) => this.call<ConfigChangeView>('POST', '/v1/resources', body);
+  updateResource = (id: string, body: z.input<typeof resourceUpdateBody>) => this.call<ConfigChangeView>('PUT', `/v1/resources/${encodeURIComponent(id)}`, body);
+  deleteResource = (id: string) => this.call<ConfigChangeView>('DELETE', `/v1/resources/${encodeURIComponent(id)}`);
+  moveResource = (id: string, node: string) => this.call<ConfigChangeView>('POST', `/v1/resources/${encodeURIComponent(id)}/move`, { node });
+  banResource = (id: string, node?: string) => this.call<ConfigChangeView>('POST', `/v1/resources/${encodeURIComponent(id)}/ban`, node === undefined ? {} : { node });
+  clearResource = (id: string, node?: string) => this.call<ConfigChangeView>('POST', `/v1/resources/${encodeURIComponent(id)}/clear`, node === undefined ? {} : { node });
+  setResourceEnabled = (id: string, enabled: boolean) =>
+    this.call<{ revision: number; message: string; resource: string; targetRole: string; previous: string | null }>('POST', `/v1/resources/${encodeURIComponent(id)}/${enabled ? 'enable' : 'disable'}`);
+  cleanupResource = (id: string, node?: string) => this.call<CleanupView>('POST', `/v1/resources/${encodeURIComponent(id)}/cleanup`, node === undefined ? {} : { node });
+  /** Waits on the server up to timeoutMs for the resource to stop; the request may take that long. */
+  restartResource = (id: string, timeoutMs: number) => this.call<RestartView>('POST', `/v1/resources/${encodeURIComponent(id)}/restart`, { timeoutMs }, timeoutMs + 15_000);
+  resourceScores = () => this.call<ScoresView>('GET', '/v1/resources/scores');
+  importCib = (xml: string) => this.call<ConfigChangeView>('POST', '/v1/resources/import', { xml });
+  resourceOptions = () => this.call<{ options: Attributes; resourceDefaults: Attributes; operationDefaults: Attributes; revision: number }>('GET', '/v1/resources/options');
+  setResourceOptions = (set: Record<string, string | null>) => this.call<ConfigChangeView>('PUT', '/v1/resources/options', { set });
+  constraints = () => this.call<{ constraints: Constraint[]; revision: number }>('GET', '/v1/constraints');
+  addConstraint = (constraint: Constraint) => this.call<ConfigChangeView>('POST', '/v1/constraints', { constraint });
+  deleteConstraint = (id: string) => this.call<ConfigChangeView>('DELETE', `/v1/constraints/${encodeURIComponent(id)}`);
+  fenceDevices = () => this.call<{ devices: FenceDeviceView[]; fencingLevels: FencingLevel[]; revision: number; warnings: string[] }>('GET', '/v1/fence/devices');
+  addFenceDevice = (body: z.input<typeof fenceDeviceBody>) => this.call<ConfigChangeView>('POST', '/v1/fence/devices', body);
+  deleteFenceDevice = (id: string) => this.call<ConfigChangeView>('DELETE', `/v1/fence/devices/${encodeURIComponent(id)}`);
+  testFenceDevice = (id: string) => this.call<DeviceTest>('POST', `/v1/fence/devices/${encodeURIComponent(id)}/test`, undefined, 120_000);
+  /** Fencing can take minutes (agent timeouts, levels, retries): the call waits up to 5 min. */
+  fence = (node: string, action: 'reboot' | 'off' | 'on' = 'reboot') => this.call<FenceHistoryRecord>('POST', `/v1/fence/${encodeURIComponent(node)}`, { action }, 300_000);
+  fenceHistory = () => this.call<{ history: (FenceHistoryRecord & { id: string })[]; revision: number }>('GET', '/v1/fence/history');
 
   /** Follows the watch stream; returns a function that stops it. */
   watch(onMessage: (m: WatchMessage) => void, onEnd: (f: Failure | undefined) => void): () => void {

@@ -5,6 +5,7 @@ import type { Clock } from '../core/clock.js';
 import type { Failure, Result } from '../core/result.js';
 import type { MembershipView } from '../membership/view.js';
 import type { Records } from '../store/records.js';
+import type { ResourceServices } from '../resources/services.js';
 import type { JoinBody, JoinResult } from './types.js';
 
 export interface ApiContext {
@@ -15,6 +16,8 @@ export interface ApiContext {
   readonly clock: Clock;
   readonly caPem: string;
   readonly view: MembershipView;
+  /** The resource manager on this node: agent meta-data, fencing, the planner's snapshot. */
+  readonly resources: ResourceServices;
   /** A linearizable read reached a quorum of etcd members just now. */
   quorumReachable(): Promise<boolean>;
   /** Names of etcd's members as etcd reports them, or undefined when it cannot say in time. */

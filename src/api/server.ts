@@ -51,6 +51,7 @@ const statusOfCode: Record<string, number> = {
   voters_max: 409,
   too_large: 413,
   too_many_requests: 429,
+  timeout: 504,
   unavailable: 503,
   not_coordinator: 503,
 };

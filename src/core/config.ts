@@ -41,6 +41,8 @@ export const nodeConfigSchema = z.strictObject({
     binary: z.string().optional(),
   }),
   timing: timingOverrides,
+  /** Directories searched for fence agents (fence_<name>) after /usr/sbin. */
+  fenceAgentDirs: z.array(z.string().regex(/^\//, 'must be an absolute path')).max(16).optional(),
 });
 export type NodeConfig = z.infer<typeof nodeConfigSchema>;
 

@@ -104,6 +104,13 @@ export const timingDefaults = {
   /** How often the coordinator re-evaluates node states. */
   detectorTickMs: 50,
   joinTokenTtlMs: 24 * 3600 * 1000,
+  /**
+   * A node whose lease has gone unrenewed this long stops its resources itself (self-fencing):
+   * well before the lease can expire, so the stops end before anyone may start them elsewhere.
+   */
+  resourceSelfStopAfterMs: 3000,
+  /** Without a fence device, a lost node's resources count as stopped this long after its lease expired. */
+  resourceLeaseMarginMs: 1000,
 } as const;
 
 export type Timing = { -readonly [K in keyof typeof timingDefaults]: number };

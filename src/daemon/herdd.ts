@@ -26,11 +26,25 @@ import { buildApp, startApiServer, openApiDocument, route, type ApiServer } from
 import { clusterRoutes } from '../api/routes/cluster.js';
 import { accessRoutes } from '../api/routes/access.js';
 import { kvRoutes } from '../api/routes/kv.js';
+import { resourceManagerRoutes } from '../api/routes/resources.js';
 import type { ApiContext } from '../api/context.js';
 import { dataPaths, loadNodeConfig, readText, writeFileDurable, type DataPaths } from './paths.js';
 import { bootstrapCluster } from './bootstrap.js';
 import { leaveCluster, removeNode } from './node-ops.js';
 import type { Etcd3 } from 'etcd3';
+import { fileURLToPath } from 'node:url';
+import { standardRegistry } from '../resources/executor/index.js';
+import { ResourceView } from '../resources/view.js';
+import { StonithClass } from '../resources/stonith-class.js';
+import { ResourceNode } from '../resources/node-agent.js';
+import { ResourceCoordinator } from '../resources/coordinator.js';
+import { resourceServices } from '../resources/node-service.js';
+import { defaultFenceAgentDirs, fencerOf } from '../resources/fence-devices.js';
+import { resourceActionMethod, type ResourceActionReply } from '../resources/wire.js';
+import type { ResourceServices } from '../resources/services.js';
+
+/** Herd's crm_attribute for agents (HA_SBIN_DIR), beside dist/ in the checkout or package. */
+const libexecDir = fileURLToPath(new URL('../../../libexec', import.meta.url));
 
 export const herdVersion = '0.1.0';
 
@@ -54,6 +68,10 @@ export class Herdd {
   agent!: NodeAgent;
   private election: Election | undefined;
   private coordinator: MembershipCoordinator | undefined;
+  private resourceCoordinator: ResourceCoordinator | undefined;
+  resourceView!: ResourceView;
+  resourceNode: ResourceNode | undefined;
+  resourceServices!: ResourceServices;
   private watchdog: CoordinatorWatchdog | undefined;
   private readonly peerClients = new Map<string, PeerClient>();
   private adminClient: Etcd3 | undefined;
@@ -122,10 +140,20 @@ export class Herdd {
     this.view = new MembershipView(this.records, config.node, this.log);
     await this.view.start();
     this.refreshEndpoints();
+    this.resourceView = new ResourceView(this.records, this.log);
+    await this.resourceView.start();
+    this.resourceServices = resourceServices({
+      records: this.records, membership: this.view, resources: this.resourceView, executor: () => this.resourceNode?.executor,
+      fenceAgentDirs: this.fenceAgentDirs(), self: config.node, timing: this.timing, clock: systemClock, timers: systemTimers, random: systemRandom,
+    });
 
     const peer = splitHostPort(config.listen.peer);
     this.peerServer = new PeerServer({ caPem: tls.caPem, certPem: tls.certPem, keyPem: tls.keyPem });
     this.peerServer.handle('heartbeat', async (params, from) => this.onHeartbeat(params, from.nodeName));
+    this.peerServer.handle(resourceActionMethod, async (params) => {
+      if (!this.resourceNode) throw Object.assign(new Error(`${config.node} is still starting`), { code: 'unavailable' });
+      return this.resourceNode.handle(params);
+    });
     const listening = await this.peerServer.listen(peer.host, peer.port);
     if (!listening.ok) return listening;
 
@@ -145,6 +173,7 @@ export class Herdd {
       observeHeartbeat: (token, ok) => this.watchdog?.observe(token, ok),
     });
     await this.agent.start();
+    this.startResourceNode();
 
     if (config.role === 'voter') {
       this.election = new Election(this.store, this.records.prefix, { node: config.node, peerAddress: config.listen.peer, apiAddress: config.listen.api }, {
@@ -157,6 +186,27 @@ export class Herdd {
     }
     this.log(`herdd ${herdVersion} running: node ${config.node} (${config.role}) of cluster ${config.cluster}, API https://${config.listen.api}`);
     return ok(undefined);
+  }
+
+  private fenceAgentDirs(): string[] {
+    return [...defaultFenceAgentDirs, ...(this.config.fenceAgentDirs ?? [])];
+  }
+
+  /** The executor side: agents get this node's own state directories, as each machine has its own /run. */
+  private startResourceNode(): void {
+    const run = this.paths.runDir;
+    const dirs = { rsctmp: join(run, 'resource-agents'), varrun: join(run, 'varrun'), attributes: join(run, 'attributes'), exec: join(run, 'exec') };
+    for (const d of Object.values(dirs)) mkdirSync(d, { recursive: true, mode: 0o700 });
+    const registry = standardRegistry({
+      clock: systemClock, timers: systemTimers, stateDirectory: dirs.exec, nodeName: this.config.node,
+      extraClasses: [new StonithClass({ clock: systemClock, timers: systemTimers, agentDirs: this.fenceAgentDirs() })],
+      ocfEnvironment: { HA_RSCTMP: dirs.rsctmp, HA_VARRUN: `${dirs.varrun}/`, HA_SBIN_DIR: libexecDir, HERD_ATTRIBUTES_DIR: dirs.attributes },
+    });
+    this.resourceNode = new ResourceNode({
+      records: this.records, membership: this.view, agent: this.agent, resources: this.resourceView, registry, self: this.config.node,
+      timing: this.timing, clock: systemClock, timers: systemTimers, attributesDir: dirs.attributes, log: this.log,
+    });
+    this.resourceNode.start();
   }
 
   /**
@@ -233,10 +283,26 @@ export class Herdd {
   private onLeadership(l: Leadership | undefined): void {
     this.coordinator?.stop();
     this.coordinator = undefined;
+    void this.resourceCoordinator?.stop();
+    this.resourceCoordinator = undefined;
     if (l && !this.stopping) {
       this.coordinator = new MembershipCoordinator({ records: this.records, view: this.view, leadership: l, timing: this.timing, clock: systemClock, timers: systemTimers, self: this.config.node, log: this.log });
       this.coordinator.start();
+      this.resourceCoordinator = new ResourceCoordinator({
+        records: this.records, membership: this.view, resources: this.resourceView, leadership: l, timing: this.timing,
+        clock: systemClock, timers: systemTimers, self: this.config.node, inputsDir: this.paths.plannerInputsDir, log: this.log,
+        send: (node, request, timeoutMs) => this.sendResourceAction(node, request, timeoutMs),
+        fencer: (config) => fencerOf(config, this.fenceAgentDirs(), { clock: systemClock, timers: systemTimers, random: systemRandom }),
+      });
+      this.resourceCoordinator.start();
     }
+  }
+
+  private async sendResourceAction(node: string, request: unknown, timeoutMs: number): Promise<Result<ResourceActionReply, Failure>> {
+    const address = this.view.nodes.get(node)?.value.peerAddress;
+    if (!address) return err({ code: 'not_found', message: `no node ${node}` });
+    const r = await this.peerClient(address).request(resourceActionMethod, request, { timeoutMs });
+    return r.ok ? ok(r.value as ResourceActionReply) : r;
   }
 
   private routes(): ReturnType<typeof clusterRoutes> {
@@ -250,6 +316,9 @@ export class Herdd {
       caPem: this.tls.caPem,
       get view() {
         return herdd.view;
+      },
+      get resources() {
+        return herdd.resourceServices;
       },
       quorumReachable: async () => {
         const r = await withDeadline(this.store.get(coordinatorKeyOf(this.records.prefix)), quorumProbeMs, systemTimers);
@@ -272,7 +341,7 @@ export class Herdd {
       leave: async () => leaveCluster(this),
       removeNode: async (name) => removeNode(this, name),
     };
-    const routes = [...clusterRoutes(ctx), ...accessRoutes(ctx), ...kvRoutes(ctx)];
+    const routes = [...clusterRoutes(ctx), ...accessRoutes(ctx), ...kvRoutes(ctx), ...resourceManagerRoutes(ctx)];
     const doc = openApiDocument([...routes], herdVersion);
     routes.push(route({ method: 'get', path: '/v1/openapi.json', summary: 'This document', auth: 'none', handler: async () => ok(doc) }));
     return routes;
@@ -292,13 +361,18 @@ export class Herdd {
     if (this.stopping) return;
     this.stopping = true;
     this.coordinator?.stop();
+    await this.resourceCoordinator?.stop();
     this.watchdog?.stop();
     await this.election?.stop();
+    // A clean stop takes this node's resources down first: once it shows offline they may start elsewhere.
+    if (options.clean) await this.resourceNode?.stopAll().catch(() => {});
+    await this.resourceNode?.close();
     if (options.clean && this.agent) await this.agent.stop().catch(() => {});
     await this.api?.close();
     await this.peerServer?.close();
     await Promise.all([...this.peerClients.values()].map((c) => c.close()));
     this.view?.close();
+    this.resourceView?.close();
     this.adminClient?.close();
     await this.store?.close();
     await this.etcd?.stop();

@@ -21,6 +21,10 @@ export interface DataPaths {
   readonly etcdDir: string;
   readonly logDir: string;
   readonly pidFile: string;
+  /** Per-node state of resource agents (HA_RSCTMP, HA_VARRUN, promotion scores, exec pid files): a node's /run. */
+  readonly runDir: string;
+  /** Saved planner inputs (pe-input-N.json) of this node's turns as coordinator. */
+  readonly plannerInputsDir: string;
 }
 
 export function dataPaths(root: string): DataPaths {
@@ -35,6 +39,8 @@ export function dataPaths(root: string): DataPaths {
     etcdDir: join(root, 'etcd'),
     logDir: join(root, 'logs'),
     pidFile: join(root, 'herdd.pid'),
+    runDir: join(root, 'run'),
+    plannerInputsDir: join(root, 'pe-inputs'),
   };
 }
 

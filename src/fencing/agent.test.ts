@@ -180,7 +180,7 @@ describe('fence_herd_kill through agent.ts', () => {
 
   it('declares its parameters and actions', () => {
     assert.equal(metadata.name, 'fence_herd_kill');
-    assert.deepEqual(metadata.parameters.map((p) => p.name), ['action', 'port', 'plug', 'nodename', 'pid_dir', 'kill_group']);
+    assert.deepEqual(metadata.parameters.map((p) => p.name), ['action', 'port', 'plug', 'nodename', 'pid_dir', 'log_file', 'kill_group']);
     assert.deepEqual(metadata.actions, ['on', 'off', 'reboot', 'status', 'monitor', 'list', 'metadata']);
   });
 

@@ -23,6 +23,8 @@ export class NodeAgent {
   private registering = false;
   /** False from the moment the lease is known lost until the node has registered again. */
   inCluster = false;
+  /** The store revision of this node's latest registration (its alive record): names one stay in the cluster. */
+  registeredRevision = 0;
   private readonly outListeners = new Set<(out: boolean) => void>();
 
   constructor(
@@ -44,6 +46,12 @@ export class NodeAgent {
   /** The lease this node holds now, if it is in the cluster. */
   leaseId(): string | undefined {
     return this.inCluster ? this.lease?.id : undefined;
+  }
+
+  /** Milliseconds since the lease was last renewed; undefined while the node holds no lease. */
+  msSinceLeaseRenewal(): number | undefined {
+    const l = this.lease;
+    return l === undefined || !this.inCluster ? undefined : this.deps.clock.monotonicMs() - l.lastRenewedMs();
   }
 
   onMembershipChange(listener: (inCluster: boolean) => void): Cancel {
@@ -74,6 +82,7 @@ export class NodeAgent {
           );
           if (r.ok) {
             this.lease = lease.value;
+            this.registeredRevision = r.value.revision;
             void lease.value.lost.then(() => this.onLeaseLost(lease.value));
             this.setInCluster(true);
             return;

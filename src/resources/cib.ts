@@ -117,7 +117,9 @@ class CibReader {
         const p = this.deref(pair);
         const name = attr(p, 'name');
         const value = attr(p, 'value');
-        if (name !== undefined && value !== undefined && !(name in out)) out[name] = value;
+        // "#default" unsets a name, even one set by an earlier pair (Pacemaker's populate_hash).
+        if (name !== undefined && value?.toLowerCase() === '#default') delete out[name];
+        else if (name !== undefined && value !== undefined && !(name in out)) out[name] = value;
       }
     }
     return out;
@@ -204,12 +206,14 @@ class CibReader {
     const role = roleOf(meta.role);
     const onFail = meta['on-fail'] as OnFail | undefined;
     const timeoutMs = parseDurationMs(meta.timeout, `${field}.timeout`);
+    const params = this.pairs(o, 'instance_attributes');
     return {
       id: attr(o, 'id') ?? `${resourceId}-${name}`,
       name,
       intervalMs: parseDurationMs(meta.interval, `${field}.interval`) ?? 0,
       enabled: !['false', '0', 'no', 'off'].includes((meta.enabled ?? 'true').toLowerCase()),
       meta,
+      ...(Object.keys(params).length === 0 ? {} : { params }),
       ...(timeoutMs === undefined ? {} : { timeoutMs }),
       ...(role === undefined ? {} : { role }),
       ...(onFail === undefined ? {} : { onFail }),
@@ -387,6 +391,8 @@ class CibReader {
       expectedRc: expected !== undefined && Number.isFinite(expected) ? expected : undefined,
       lastRcChange: numberOf('last-rc-change'), lastRun: numberOf('last-run'),
       exitReason: attr(o, 'exit-reason') || undefined, digest: attr(o, 'op-digest'),
+      restartDigest: attr(o, 'op-restart-digest'), forceRestart: attr(o, 'op-force-restart'),
+      secureDigest: attr(o, 'op-secure-digest'), secureParams: attr(o, 'op-secure-params'), featureSet: attr(o, 'crm_feature_set'),
       migrateSource: attr(o, 'migrate_source'), migrateTarget: attr(o, 'migrate_target'),
     };
     return {

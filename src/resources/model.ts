@@ -17,6 +17,8 @@ export interface OperationConfig {
   readonly onFail?: OnFail;
   readonly enabled: boolean;
   readonly meta: Attributes;
+  /** The operation's own instance attributes (extra parameters passed to the agent). */
+  readonly params?: Attributes;
 }
 
 export type OnFail = 'ignore' | 'block' | 'stop' | 'restart' | 'standby' | 'fence' | 'demote';
@@ -168,6 +170,14 @@ export interface OperationRecord {
   readonly lastRun?: number;
   readonly exitReason?: string;
   readonly digest?: string;
+  /** Digest of only the parameters that force a restart (op-restart-digest), and their names. */
+  readonly restartDigest?: string;
+  readonly forceRestart?: string;
+  /** Digest without the parameters named in secureParams (op-secure-digest, op-secure-params). */
+  readonly secureDigest?: string;
+  readonly secureParams?: string;
+  /** The controller's feature set when the operation was recorded (crm_feature_set). */
+  readonly featureSet?: string;
   readonly migrateSource?: string;
   readonly migrateTarget?: string;
 }

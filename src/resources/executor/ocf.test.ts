@@ -116,7 +116,9 @@ describe('ocf class on misbehaving agents', () => {
     const result = await running;
     assert.deepEqual([result.status, result.rc, result.outcome, result.severity], ['timeout', 1, 'failed', 'soft']);
     assert.match(result.exitReason ?? '', /timed out after 300 ms/);
-    assert.ok(grandchild !== undefined && !isPidRunning(grandchild), 'the grandchild sleep is dead');
+    assert.ok(grandchild !== undefined);
+    // SIGKILL went to the whole group; the grandchild is gone as soon as the kernel has run it to its exit.
+    await waitFor('the grandchild sleep to die', () => !isPidRunning(grandchild));
   });
 
   it('bounds the output of a flooding agent', async () => {

@@ -28,6 +28,11 @@ export interface OcfClassOptions {
   /** This node's name, passed as OCF_RESKEY_CRM_meta_on_node. */
   readonly nodeName?: string;
   readonly killGraceMs?: number;
+  /**
+   * Variables every agent gets on top of the OCF ones: a node's own state directories
+   * (HA_RSCTMP, HA_VARRUN) and the directory of Herd's crm_attribute (HA_SBIN_DIR).
+   */
+  readonly environment?: StringRecord;
 }
 
 /** Provider and type are path components: no separators, no leading dot. */
@@ -97,6 +102,7 @@ export class OcfClass implements ResourceClass {
 
   private baseEnvironment(agent: AgentName): Record<string, string> {
     return {
+      ...this.options.environment,
       PATH: agentSearchPath,
       OCF_ROOT: this.ocfRoot,
       OCF_RA_VERSION_MAJOR: '1',

@@ -33,9 +33,13 @@ export interface StandardClassOptions {
   readonly stateDirectory: string;
   readonly ocfRoot?: string;
   readonly nodeName?: string;
+  /** Classes a node adds to the standard three (the resource manager's stonith class). */
+  readonly extraClasses?: readonly ResourceClass[];
+  /** Extra variables for OCF agents (see OcfClassOptions.environment). */
+  readonly ocfEnvironment?: Readonly<Record<string, string>>;
 }
 
-/** The classes every node offers: ocf, exec and systemd. */
+/** The classes every node offers: ocf, exec and systemd, plus any extra ones. */
 export function standardRegistry(options: StandardClassOptions): ClassRegistry {
   const { clock, timers } = options;
   return createRegistry([
@@ -44,8 +48,10 @@ export function standardRegistry(options: StandardClassOptions): ClassRegistry {
       timers,
       ...(options.ocfRoot === undefined ? {} : { ocfRoot: options.ocfRoot }),
       ...(options.nodeName === undefined ? {} : { nodeName: options.nodeName }),
+      ...(options.ocfEnvironment === undefined ? {} : { environment: options.ocfEnvironment }),
     }),
     new ExecClass({ clock, timers, stateDirectory: options.stateDirectory }),
     new SystemdClass({ clock, timers }),
+    ...(options.extraClasses ?? []),
   ]);
 }

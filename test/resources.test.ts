@@ -1,0 +1,140 @@
+// Integration: the resource manager on three real herdd + etcd processes with Debian's OCF
+// agents (pacemaker/Dummy, pacemaker/Stateful) and the test fence agent that kills a herdd by
+// pid. A killed or frozen node is fenced and its resources recovered elsewhere; a failing
+// monitor restarts its resource and, past migration-threshold, moves it; and a checker reads
+// the agents' own action log (Dummy's envfile, with the fence agent's power-off lines in the
+// same file) to prove no resource was ever active on two nodes at once.
+
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { appendFileSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { TestCluster, etcdPidsOf, must, waitFor } from './harness.js';
+import { repositoryRoot } from '../src/fencing/testing.js';
+import { configId, emptyConfig, fenceHistoryKind, nodeHistoryKind, resourceConfigKind, type NodeHistoryRecord, type ResourceConfigRecord } from '../src/resources/records.js';
+import type { PrimitiveConfig } from '../src/resources/model.js';
+import type { Records } from '../src/store/records.js';
+import { ok } from '../src/core/result.js';
+import { checkAtMostOne, parseAgentLog } from './agent-log.js';
+
+const monitor = (intervalMs: number, role?: 'Promoted' | 'Unpromoted'): PrimitiveConfig['operations'][number] => ({
+  id: `monitor-${intervalMs}`, name: 'monitor', intervalMs, timeoutMs: 10_000, enabled: true, meta: {}, ...(role ? { role } : {}),
+});
+
+/** Where each node runs a resource, and in which role, from the nodes' histories (the last operation decides). */
+function placement(histories: readonly { id: string; value: NodeHistoryRecord }[], rsc: string): Map<string, 'Started' | 'Promoted'> {
+  const out = new Map<string, 'Started' | 'Promoted'>();
+  for (const h of histories) {
+    const entry = h.value.resources.find((r) => r.id === rsc);
+    const last = [...(entry?.operations ?? [])].filter((o) => !o.id.endsWith('_last_failure_0')).sort((a, b) => a.callId - b.callId).at(-1);
+    if (!last) continue;
+    const running = last.operation === 'stop' ? last.rc !== 0 : last.rc === 0 || last.rc === 8;
+    if (running) out.set(h.id, last.rc === 8 || (last.operation === 'promote' && last.rc === 0) ? 'Promoted' : 'Started');
+  }
+  return out;
+}
+
+describe('resource manager on three nodes', { timeout: 600_000 }, () => {
+  let cluster: TestCluster;
+  let records: Records;
+  let agentLog: string;
+
+  const setConfig = async (change: (c: ResourceConfigRecord) => ResourceConfigRecord): Promise<void> => {
+    must(await records.update(resourceConfigKind, configId, (c) => ok(change(c ?? emptyConfig()))), 'configuration');
+  };
+  const histories = async (): Promise<{ id: string; value: NodeHistoryRecord }[]> => must(await records.list(nodeHistoryKind)).items;
+  const where = async (rsc: string): Promise<Map<string, 'Started' | 'Promoted'>> => placement(await histories(), rsc);
+  const waitPlaced = (rsc: string, pred: (p: Map<string, 'Started' | 'Promoted'>) => boolean, what: string, timeoutMs = 30_000): Promise<Map<string, 'Started' | 'Promoted'>> =>
+    waitFor(what, async () => {
+      const p = await where(rsc);
+      return pred(p) ? p : undefined;
+    }, timeoutMs, 50);
+  const onlyNode = (p: Map<string, unknown>): string => {
+    assert.equal(p.size, 1, `active on exactly one node: ${JSON.stringify([...p])}`);
+    return [...p.keys()][0] ?? '';
+  };
+
+  before(async () => {
+    cluster = await TestCluster.create({ voters: 3, nodeConfig: { fenceAgentDirs: [join(repositoryRoot(), 'test', 'agents')] } });
+    records = cluster.records();
+    agentLog = join(cluster.root, 'agents.log');
+    writeFileSync(agentLog, '');
+  });
+  after(async () => {
+    await cluster?.destroy();
+  });
+
+  it('runs Dummy and a promotable Stateful, then fences a killed node and recovers its resources elsewhere', async () => {
+    await setConfig(() => ({
+      ...emptyConfig(),
+      resources: [
+        { kind: 'primitive', id: 'fence-kill', class: 'stonith', type: 'fence_herd_kill', params: { pid_dir: cluster.pidDir, log_file: agentLog, pcmk_host_list: 'v1,v2,v3' }, meta: {}, operations: [] },
+        { kind: 'primitive', id: 'd1', class: 'ocf', provider: 'pacemaker', type: 'Dummy', params: { envfile: agentLog }, meta: {}, operations: [monitor(2000)] },
+        {
+          kind: 'clone', id: 'st-clone', meta: { promotable: 'true', 'promoted-max': '1' },
+          child: { kind: 'primitive', id: 'st', class: 'ocf', provider: 'pacemaker', type: 'Stateful', params: {}, meta: {}, operations: [monitor(1000, 'Promoted'), monitor(2000, 'Unpromoted')] },
+        },
+      ],
+    }));
+    const d1 = onlyNode(await waitPlaced('d1', (p) => p.size === 1, 'd1 started'));
+    const st = await waitPlaced('st', (p) => p.size === 3 && [...p.values()].filter((r) => r === 'Promoted').length === 1, 'st on three nodes, one promoted');
+    assert.equal([...st.values()].filter((r) => r === 'Promoted').length, 1);
+
+    appendFileSync(agentLog, `### crash ${d1} ###\n`);
+    const killedAt = Date.now();
+    await cluster.signal(d1, 'SIGKILL');
+    const moved = await waitPlaced('d1', (p) => p.size === 1 && !p.has(d1), `d1 recovered away from ${d1}`, 30_000);
+    const recoveryMs = Date.now() - killedAt;
+    const fences = must(await records.list(fenceHistoryKind)).items.map((f) => f.value);
+    assert.ok(fences.some((f) => f.target === d1 && f.state === 'done'), `${d1} was fenced before recovery: ${JSON.stringify(fences)}`);
+    await waitPlaced('st', (p) => [...p.values()].filter((r) => r === 'Promoted').length === 1 && !p.has(d1), 'st promoted on a survivor');
+    process.stdout.write(`# SIGKILL of ${d1} -> d1 started on ${onlyNode(moved)} after ${recoveryMs} ms (fenced by fence_herd_kill)\n`);
+
+    cluster.reboot(d1);
+    await cluster.waitForStates((s) => s.nodes.every((n) => n.state === 'online'), `${d1} back online`, 30_000);
+    await waitPlaced('st', (p) => p.size === 3, 'st running on all three again');
+  });
+
+  it('restarts a resource whose monitor fails, and moves it after migration-threshold failures', async () => {
+    await setConfig((c) => ({ ...c, resources: c.resources.map((r) => (r.id === 'd1' ? { ...r, meta: { ...r.meta, 'migration-threshold': '2' } } : r)) }));
+    const first = onlyNode(await where('d1'));
+    const stateFile = join(cluster.node(first).dataDir, 'run', 'varrun', 'Dummy-d1.state');
+    const failcount = async (): Promise<string | undefined> => (await histories()).find((h) => h.id === first)?.value.attributes['fail-count-d1#monitor_2000'];
+
+    assert.ok(existsSync(stateFile), `Dummy keeps its state in the node's own run dir: ${stateFile}`);
+    rmSync(stateFile);
+    // One failure, below the threshold: restarted where it was.
+    await waitFor('fail count 1 and d1 restarted in place', async () => {
+      const p = await where('d1');
+      return (await failcount()) === '1' && existsSync(stateFile) && p.size === 1 && p.has(first) ? true : undefined;
+    }, 30_000);
+
+    rmSync(stateFile);
+    const moved = onlyNode(await waitPlaced('d1', (p) => p.size === 1 && !p.has(first), 'd1 moved after the second failure', 30_000));
+    assert.notEqual(moved, first);
+    assert.equal(await failcount(), '2');
+  });
+
+  it('never runs a resource on two nodes across repeated kills and pauses', async () => {
+    for (let round = 0; round < 3; round++) {
+      const holder = onlyNode(await waitPlaced('d1', (p) => p.size === 1, 'd1 placed'));
+      if (round % 2 === 0) {
+        appendFileSync(agentLog, `### crash ${holder} ###\n`);
+        await cluster.signal(holder, 'SIGKILL');
+      } else {
+        // Frozen: suspect within a second, then fenced (killed) by the fence agent while stopped.
+        await cluster.signal(holder, 'SIGSTOP');
+      }
+      await waitPlaced('d1', (p) => p.size === 1 && !p.has(holder), `round ${round}: d1 away from ${holder}`, 30_000);
+      await waitFor(`${holder} gone`, () => (cluster.node(holder).process === undefined ? true : undefined), 15_000);
+      await waitFor(`${holder}'s etcd gone`, () => (etcdPidsOf(cluster.node(holder).dataDir).length === 0 ? true : undefined), 15_000);
+      cluster.reboot(holder);
+      await cluster.waitForStates((s) => s.nodes.every((n) => n.state === 'online'), `round ${round}: ${holder} back`, 30_000);
+    }
+    const events = parseAgentLog(readFileSync(agentLog, 'utf8'));
+    const verdict = checkAtMostOne(events);
+    process.stdout.write(`# agent log: ${events.length} events, ${events.filter((e) => e.kind === 'fence').length} fences\n`);
+    assert.deepEqual(verdict, [], 'no resource active on two nodes at once');
+    assert.ok(events.filter((e) => e.kind === 'start').length >= 4, 'the log saw the starts');
+  });
+});
