@@ -9,7 +9,7 @@ import type {
   ActionName, Attributes, ClusterStatus, ColocationConstraint, Configuration, Constraint,
   Expression, FencingLevel, LocationConstraint, NodeConfig, NodeStatus, OperationConfig,
   OperationRecord, OnFail, OrderConstraint, OrderKind, PlannerInput, PrimitiveConfig,
-  ResourceConfig, ResourceHistory, ResourceRole, ResourceSet, Rule,
+  ResourceConfig, ResourceHistory, ResourceRole, ResourceSet, Rule, TicketConstraint, TicketState,
 } from './model.js';
 import { parseScore } from './score.js';
 import { pacemakerDurationForm, parsePacemakerDurationMs } from '../core/duration.js';
@@ -74,6 +74,7 @@ const roleOf = (text: string | undefined): ResourceRole | undefined => {
 
 class CibReader {
   private readonly byId = new Map<string, Element>();
+  private referenceGroups: Map<string, string[]> | undefined;
 
   constructor(private readonly root: Element) {
     const walk = (e: Element): void => {
@@ -95,6 +96,7 @@ class CibReader {
       status: {
         haveQuorum: flag('have-quorum'), quorumLost: flag('no-quorum-panic'),
         nodes: status ? children(status, 'node_state').map((n) => this.nodeState(n)) : [],
+        tickets: this.ticketStates(status),
         ...(Number.isFinite(executionDate) && executionDate > 0 ? { executionDateS: executionDate } : {}),
       } satisfies ClusterStatus,
     };
@@ -148,7 +150,32 @@ class CibReader {
       resourceDefaults: this.pairs(defaults, 'meta_attributes'),
       operationDefaults: this.pairs(opDefaults, 'meta_attributes'),
       fencingLevels: topology ? children(topology, 'fencing-level').map((l) => this.fencingLevel(l)) : [],
+      tickets: constraintsElement ? children(constraintsElement, 'rsc_ticket').flatMap((e) => {
+        const t = this.ticket(e);
+        return this.expand(t.resource).map((resource) => this.expandSets(resource === undefined ? t : { ...t, resource }));
+      }) : [],
     };
+  }
+
+  private ticket(e: Element): TicketConstraint {
+    const role = roleOf(attr(e, 'rsc-role'));
+    const policy = attr(e, 'loss-policy')?.toLowerCase();
+    const lossPolicy = policy === 'stop' || policy === 'demote' || policy === 'fence' || policy === 'freeze' ? policy : undefined;
+    const sets = this.sets(e);
+    const resource = attr(e, 'rsc');
+    return {
+      id: attr(e, 'id') ?? '', ticket: attr(e, 'ticket') ?? '',
+      ...(resource === undefined ? {} : { resource }), ...(role === undefined ? {} : { role }),
+      ...(lossPolicy === undefined ? {} : { lossPolicy }), ...(sets === undefined ? {} : { sets }),
+    };
+  }
+
+  private ticketStates(status: Element | undefined): TicketState[] {
+    const tickets = status ? child(status, 'tickets') : undefined;
+    const isSet = (v: string | undefined): boolean => ['true', '1', 'yes', 'on'].includes((v ?? 'false').toLowerCase());
+    return (tickets ? children(tickets, 'ticket_state') : []).map((t) => ({
+      id: attr(t, 'id') ?? '', granted: isSet(attr(t, 'granted')), standby: isSet(attr(t, 'standby')),
+    }));
   }
 
   private node(n: Element): NodeConfig {
@@ -192,7 +219,11 @@ class CibReader {
     const meta = { ...(template ? this.pairs(template, 'meta_attributes') : {}), ...this.pairs(e, 'meta_attributes') };
     const operationsElement = child(e, 'operations') ?? (template ? child(template, 'operations') : undefined);
     const operations = operationsElement ? children(operationsElement, 'op').map((o) => this.operation(this.deref(o), id)) : [];
-    return { kind: 'primitive', id, class: cls, type, params, meta, operations, ...(provider === undefined ? {} : { provider }) };
+    const utilization = { ...(template ? this.pairs(template, 'utilization') : {}), ...this.pairs(e, 'utilization') };
+    return {
+      kind: 'primitive', id, class: cls, type, params, meta, operations, ...(provider === undefined ? {} : { provider }),
+      ...(Object.keys(utilization).length === 0 ? {} : { utilization }),
+    };
   }
 
   private operation(o: Element, resourceId: string): OperationConfig {
@@ -238,11 +269,61 @@ class CibReader {
 
   private constraint(e: Element): Constraint[] {
     switch (e.tagName) {
-      case 'rsc_location': return [this.location(e)];
-      case 'rsc_colocation': return [this.colocation(e)];
-      case 'rsc_order': return [this.order(e)];
+      case 'rsc_location': return this.expandLocation(this.location(e));
+      case 'rsc_colocation': return this.expandColocation(this.colocation(e));
+      case 'rsc_order': return this.expandOrder(this.order(e));
       default: return [];
     }
+  }
+
+  /**
+   * Tags and templates stand for resources in constraints: a tag for the resources it lists, a
+   * template for the primitives made from it (Pacemaker expands them into unordered sets).
+   */
+  private references(): Map<string, string[]> {
+    if (this.referenceGroups) return this.referenceGroups;
+    const groups = new Map<string, string[]>();
+    const configuration = child(this.root, 'configuration');
+    const tags = configuration ? child(configuration, 'tags') : undefined;
+    for (const tag of tags ? children(tags, 'tag') : []) {
+      const id = attr(tag, 'id');
+      if (id !== undefined) groups.set(id, children(tag, 'obj_ref').map((r) => attr(r, 'id') ?? '').filter((r) => r !== ''));
+    }
+    const walk = (e: Element): void => {
+      const template = e.tagName === 'primitive' ? attr(e, 'template') : undefined;
+      const id = attr(e, 'id');
+      if (template !== undefined && id !== undefined) groups.set(template, [...(groups.get(template) ?? []), id]);
+      for (const c of children(e)) walk(c);
+    };
+    const resources = configuration ? child(configuration, 'resources') : undefined;
+    if (resources) walk(resources);
+    this.referenceGroups = groups;
+    return groups;
+  }
+
+  private expand(id: string | undefined): (string | undefined)[] {
+    if (id === undefined) return [undefined];
+    return this.references().get(id) ?? [id];
+  }
+
+  private expandSets<T extends { sets?: readonly ResourceSet[] }>(c: T): T {
+    if (!c.sets) return c;
+    const sets = c.sets.map((s) => ({ ...s, resources: s.resources.flatMap((r) => this.references().get(r) ?? [r]) }));
+    return { ...c, sets };
+  }
+
+  private expandLocation(c: LocationConstraint): LocationConstraint[] {
+    return this.expand(c.resource).map((resource) => this.expandSets(resource === undefined ? c : { ...c, resource }));
+  }
+
+  private expandColocation(c: ColocationConstraint): ColocationConstraint[] {
+    return this.expand(c.resource).flatMap((resource) => this.expand(c.withResource).map((withResource) =>
+      this.expandSets({ ...c, ...(resource === undefined ? {} : { resource }), ...(withResource === undefined ? {} : { withResource }) })));
+  }
+
+  private expandOrder(c: OrderConstraint): OrderConstraint[] {
+    return this.expand(c.first).flatMap((first) => this.expand(c.then).map((then) =>
+      this.expandSets({ ...c, ...(first === undefined ? {} : { first }), ...(then === undefined ? {} : { then }) })));
   }
 
   private sets(e: Element): ResourceSet[] | undefined {

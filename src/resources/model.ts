@@ -33,6 +33,8 @@ export interface PrimitiveConfig {
   readonly params: Attributes;
   readonly meta: Attributes;
   readonly operations: readonly OperationConfig[];
+  /** What the resource uses of its node's capacity (placement-strategy other than default). */
+  readonly utilization?: Attributes;
 }
 
 export interface GroupConfig {
@@ -130,6 +132,19 @@ export interface OrderConstraint {
 
 export type Constraint = LocationConstraint | ColocationConstraint | OrderConstraint;
 
+/** What happens to a resource when its ticket is revoked. */
+export type TicketLossPolicy = 'stop' | 'demote' | 'fence' | 'freeze';
+
+/** A resource (or sets of them) that may only run in a role while a ticket is granted. */
+export interface TicketConstraint {
+  readonly id: string;
+  readonly ticket: string;
+  readonly resource?: string;
+  readonly role?: ResourceRole;
+  readonly lossPolicy?: TicketLossPolicy;
+  readonly sets?: readonly ResourceSet[];
+}
+
 export interface NodeConfig {
   readonly id: string;
   readonly name: string;
@@ -152,6 +167,8 @@ export interface Configuration {
   readonly resourceDefaults: Attributes;
   readonly operationDefaults: Attributes;
   readonly fencingLevels: readonly FencingLevel[];
+  /** Ticket dependencies (Pacemaker's rsc_ticket); absent means none. */
+  readonly tickets?: readonly TicketConstraint[];
 }
 
 /** One entry of a node's operation history (Pacemaker's lrm_rsc_op). */
@@ -202,6 +219,9 @@ export interface NodeStatus {
   readonly resources: readonly ResourceHistory[];
 }
 
+/** A ticket as the cluster last knew it (granted to this site, or in standby). */
+export interface TicketState { readonly id: string; readonly granted: boolean; readonly standby: boolean }
+
 export interface ClusterStatus {
   readonly haveQuorum: boolean;
   /** The cluster had quorum and lost it (Pacemaker's no-quorum-panic): no-quorum-policy=suicide applies. */
@@ -209,6 +229,8 @@ export interface ClusterStatus {
   /** When the status was taken, seconds since the epoch (the CIB's execution-date). */
   readonly executionDateS?: number;
   readonly nodes: readonly NodeStatus[];
+  /** Tickets known to the cluster; one not listed is not granted. */
+  readonly tickets?: readonly TicketState[];
 }
 
 export interface PlannerInput {

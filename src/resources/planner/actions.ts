@@ -1,12 +1,14 @@
 // Owns the transition's actions and their orderings: creating start/stop/promote/demote for
-// each primitive from its current and next role, pseudo-actions for groups and clones, fencing
-// and the stops it implies, internal and configured orderings, and propagating "required" and
-// "unrunnable" along orderings to a fixed point (Pacemaker's native_create_actions and
-// update_action). Pure.
+// each primitive from its current and next role (and migration actions, via migration.ts),
+// pseudo-actions for groups and clones, fencing and the stops it implies, internal and
+// configured orderings, including one-or-more gates for clone-min and require-all=false
+// (Pacemaker's pcmk__primitive_create_actions and pcmk__apply_orderings). Flags are then
+// propagated by propagate.ts. Pure.
 
-import { OrderFlag, hasFlag } from './order-flags.js';
+import { OrderFlag } from './order-flags.js';
 import { canFence } from './fencing.js';
-import { isPromotableChild, roleRank, type PNode, type Role, type Rsc, type WorkingSet } from './working-set.js';
+import { activeNode, canMigrate, continuesPartialMigration, createMigrationActions } from './migration.js';
+import { isPromotableChild, leaves, roleRank, type PNode, type Role, type Rsc, type WorkingSet } from './working-set.js';
 
 export interface Action {
   readonly id: number;
@@ -23,6 +25,8 @@ export interface Action {
   fenceAction?: string;
   /** One-or-more gates: how many `first` actions must be runnable. */
   required?: number;
+  /** Part of a live migration that can still go ahead (Pacemaker's migrate_runnable). */
+  migratable?: boolean;
 }
 
 export interface Edge { readonly first: Action; readonly then: Action; flags: number }
@@ -75,7 +79,7 @@ function updateRunnable(set: WorkingSet, action: Action): void {
   if (!action.node) { action.runnable = false; return; }
   if (!action.node.online) { action.runnable = false; return; }
   if (action.node.pending) { action.runnable = false; return; }
-  const needs = action.task === 'start' || action.task === 'promote' ? rsc.requires : 'nothing';
+  const needs = ['start', 'promote', 'migrate_to', 'migrate_from'].includes(action.task) ? rsc.requires : 'nothing';
   if (needs === 'nothing') { action.runnable = true; return; }
   switch (quorumPolicy(set, rsc)) {
     case 'stop': action.runnable = false; setReason(action, 'no quorum', true); break;
@@ -121,7 +125,8 @@ const stepAction = (from: Role, to: Role): Step => {
   return 'none';
 };
 
-function runStep(set: WorkingSet, graph: ActionGraph, rsc: Rsc, step: Step, node: PNode | undefined, optional: boolean): boolean {
+/** `multiplyActive`: the step restarts a resource that is active where it should not be. */
+function runStep(set: WorkingSet, graph: ActionGraph, rsc: Rsc, step: Step, node: PNode | undefined, optional: boolean, multiplyActive = false): boolean {
   switch (step) {
     case 'none': return true;
     case 'start': {
@@ -129,7 +134,7 @@ function runStep(set: WorkingSet, graph: ActionGraph, rsc: Rsc, step: Step, node
       if (start.runnable && !optional) start.optional = false;
       return true;
     }
-    case 'stop': stopResource(set, graph, rsc, optional); return true;
+    case 'stop': stopResource(set, graph, rsc, optional, multiplyActive); return true;
     case 'demote':
       for (const n of rsc.runningOn) graph.ensure(set, rsc, 'demote', n, optional);
       return true;
@@ -144,10 +149,17 @@ function runStep(set: WorkingSet, graph: ActionGraph, rsc: Rsc, step: Step, node
   }
 }
 
-function stopResource(set: WorkingSet, graph: ActionGraph, rsc: Rsc, optional: boolean): void {
+function stopResource(set: WorkingSet, graph: ActionGraph, rsc: Rsc, optional: boolean, multiplyActive: boolean): void {
   for (const node of rsc.runningOn) {
-    const stop = graph.ensure(set, rsc, 'stop', node, optional);
+    let stopOptional = optional;
+    if (rsc.partialMigrationTarget === node) {
+      // A migration under way to where the resource is headed keeps it there.
+      if (rsc.assignedTo === node) continue;
+      stopOptional = false;
+    }
+    const stop = graph.ensure(set, rsc, 'stop', node, stopOptional);
     if (!rsc.assignedTo) setReason(stop, 'node availability', true);
+    else if (multiplyActive) setReason(stop, 'being multiply active', true);
     if (!rsc.managed) stop.runnable = false;
   }
 }
@@ -156,10 +168,21 @@ export function createPrimitiveActions(set: WorkingSet, graph: ActionGraph, rsc:
   const chosen = rsc.assignedTo;
   if (rsc.nextRole === 'Unknown') rsc.nextRole = chosen ? 'Started' : 'Stopped';
   if (rsc.nextRole === 'Started' && isPromotableChild(rsc)) rsc.nextRole = 'Unpromoted';
-  const current = rsc.runningOn[0];
-  const clean = rsc.runningOn.filter((n) => !n.unclean).length;
-  const multiplyActive = rsc.requires !== 'fencing' ? clean > 1 : rsc.runningOn.length > 1;
+  const current = activeNode(rsc);
+  const clean = rsc.runningOn.filter((n) => n.online && !n.unclean).length;
+  for (const source of rsc.danglingMigrations) graph.ensure(set, rsc, 'stop', source, false);
+  const moving = current !== undefined && chosen !== undefined && current !== chosen && roleRank[rsc.nextRole] >= roleRank.Started;
+  let migrate = moving && canMigrate(rsc, current);
   let needStop = false;
+  let multiplyActive = false;
+  if (continuesPartialMigration(rsc, current, rsc.runningOn.length, migrate)) {
+    // the migration goes on where it stopped
+  } else if (rsc.partialMigrationSource || rsc.partialMigrationTarget) {
+    needStop = true;
+    rsc.partialMigrationSource = undefined;
+    rsc.partialMigrationTarget = undefined;
+    migrate = false;
+  } else multiplyActive = rsc.requires !== 'fencing' ? clean > 1 : rsc.runningOn.length > 1;
   if (multiplyActive && (rsc.multipleActive === 'stop_start' || rsc.multipleActive === 'stop_unexpected')) needStop = true;
   if (rsc.startPending) graph.ensure(set, rsc, 'start', chosen, true);
   if (current && chosen && current !== chosen) needStop = true;
@@ -169,10 +192,11 @@ export function createPrimitiveActions(set: WorkingSet, graph: ActionGraph, rsc:
     const start = graph.ensure(set, rsc, 'start', chosen, true);
     if (!start.optional) needStop = true;
   }
+  const stopUnexpected = multiplyActive && rsc.multipleActive === 'stop_unexpected';
   let role: Role = rsc.role;
   while (role !== 'Stopped') {
     const next = nextStep[role].Stopped;
-    if (!runStep(set, graph, rsc, stepAction(role, next), current, !needStop)) break;
+    if (!runStep(set, graph, rsc, stepAction(role, next), current, !needStop, stopUnexpected)) break;
     role = next;
   }
   while (roleRank[rsc.role] <= roleRank[rsc.nextRole] && role !== rsc.role && !rsc.blocked) {
@@ -188,11 +212,22 @@ export function createPrimitiveActions(set: WorkingSet, graph: ActionGraph, rsc:
     role = next;
   }
   if (!rsc.blocked && (rsc.nextRole !== 'Stopped' || !rsc.managed)) graph.ensure(set, rsc, 'start', chosen, true);
+  if (migrate && current) createMigrationActions(set, graph, rsc, current);
 }
 
 /** Actions for groups and clones: pseudo-actions summarising their members. */
 export function createCollectiveActions(set: WorkingSet, graph: ActionGraph, rsc: Rsc): void {
   for (const task of ['start', 'running', 'stop', 'stopped']) graph.ensure(set, rsc, task, undefined, true, true);
+  if (rsc.variant === 'clone') {
+    // Resources ordered after a clone may still migrate unless an instance restarts.
+    const restarting = rsc.children.some((instance) => {
+      const required = (task: string): boolean => leaves(instance).some((leaf) => graph.findAll(leaf, task)
+        .some((a) => !a.optional && (a.runnable || a.pseudo)));
+      return required('stop') && leaves(instance).some((leaf) => graph.findAll(leaf, 'start').some((a) => !a.optional && a.runnable));
+    });
+    const stop = graph.find(rsc, 'stop', undefined);
+    if (stop && !restarting) stop.migratable = true;
+  }
   if (rsc.clone?.promotable || (rsc.variant === 'group' && isPromotableChild(rsc))) {
     for (const task of ['promote', 'promoted', 'demote', 'demoted']) graph.ensure(set, rsc, task, undefined, true, true);
   }
@@ -312,28 +347,46 @@ function groupOrderings(graph: ActionGraph, rsc: Rsc, promotable: boolean): void
 
 const completion: Record<string, string> = { start: 'running', stop: 'stopped', promote: 'promoted', demote: 'demoted' };
 
+/**
+ * The actions an ordering starts from (Pacemaker's rsc_order_first): when the resource has none,
+ * an unrunnable one is created, except a stop of a stopped resource (nothing to order).
+ */
+function orderingFirsts(set: WorkingSet, graph: ActionGraph, rsc: Rsc, task: string): Action[] {
+  const found = graph.findAll(rsc, task);
+  if (found.length > 0) return found;
+  if (task === 'stop' && rsc.role === 'Stopped') return [];
+  const created = graph.ensure(set, rsc, task, undefined, true, rsc.variant !== 'primitive');
+  if (rsc.variant !== 'primitive') return [created];
+  created.runnable = false;
+  // Pacemaker applies orderings in creation order, so the resource's own stop-then-start
+  // (created later) applies to this start too: a required stop makes it required.
+  if (task === 'start') orderTasks(graph, rsc, 'stop', rsc, 'start', OrderFlag.Optional | OrderFlag.ImpliesThen | OrderFlag.Restart);
+  return [created];
+}
+
 /** Configured orderings, with a collective's start/stop remapped to its completion. */
 export function configuredOrderings(set: WorkingSet, graph: ActionGraph): void {
+  const gates = new Map<string, Action>();
   for (const o of set.orders) {
-    const firstTask = o.first.variant === 'primitive' ? o.firstAction : completion[o.firstAction] ?? o.firstAction;
-    let firsts = graph.findAll(o.first, firstTask);
-    if (firsts.length === 0) {
-      if (o.firstAction === 'stop' && o.first.role === 'Stopped') continue;
-      firsts = [graph.ensure(set, o.first, firstTask, undefined, true, o.first.variant !== 'primitive')];
-      if (o.first.variant === 'primitive') firsts.forEach((f) => { f.runnable = false; });
-    }
-    let thens = graph.findAll(o.then, o.thenAction);
-    if (thens.length === 0) thens = [graph.ensure(set, o.then, o.thenAction, undefined, true, o.then.variant !== 'primitive')];
-    if (hasFlag(o.flags, OrderFlag.OneOrMore)) {
-      const gate = graph.ensure(set, undefined, `clone-one-or-more:${o.id}`, undefined, true, true);
-      gate.required = Math.max(1, o.first.clone?.min ?? 1);
-      for (const instance of o.first.children) {
-        for (const a of graph.findAll(instance, o.firstAction)) graph.order(a, gate, OrderFlag.OneOrMore);
+    // Pacemaker ignores an ordering whose `then` action does not exist.
+    const thens = graph.findAll(o.then, o.thenAction);
+    if (o.gate) {
+      let gate = gates.get(o.gate.name);
+      if (!gate) {
+        gate = graph.ensure(set, undefined, o.gate.name, undefined, true, true);
+        gate.required = o.gate.required;
+        gates.set(o.gate.name, gate);
       }
-      for (const t of thens) graph.order(gate, t, o.flags & ~OrderFlag.OneOrMore);
+      // Every member's action counts, including ones that cannot happen.
+      for (const member of o.gate.members) {
+        for (const a of orderingFirsts(set, graph, member, o.firstAction)) graph.order(a, gate, OrderFlag.OneOrMore);
+      }
+      for (const t of thens) graph.order(gate, t, o.flags);
       continue;
     }
+    const firstTask = o.first.variant === 'primitive' ? o.firstAction : completion[o.firstAction] ?? o.firstAction;
+    const firsts = orderingFirsts(set, graph, o.first, firstTask);
+    if (thens.length === 0) continue;
     for (const f of firsts) for (const t of thens) graph.order(f, t, o.flags);
   }
 }
-

@@ -9,6 +9,7 @@ import {
   locate, roleRank, type Colocation, type NodeScore, type PNode, type Rsc, type WorkingSet,
 } from './working-set.js';
 import { assignClone, cloneColocationAsPrimary } from './clone.js';
+import { banInsufficientCapacity, compareCapacities, consumeCapacity, releaseCapacity } from './utilization.js';
 
 export const nodeCanRun = (n: PNode): boolean =>
   n.online && !n.shutdown && !n.unclean && !n.standby && !n.maintenance;
@@ -26,11 +27,16 @@ export function sortNodes(scores: NodeScore[], current: PNode | undefined, set: 
     const wa = nodeCanRun(a.node) ? a.weight : -INFINITY;
     const wb = nodeCanRun(b.node) ? b.weight : -INFINITY;
     if (wa !== wb) return wb - wa;
+    // "minimal" packs nodes: only the score and then the name decide.
     if (set.placementStrategy !== 'minimal') {
+      if (set.placementStrategy === 'balanced') {
+        const byCapacity = compareCapacities(a.node, b.node);
+        if (byCapacity !== 0) return byCapacity;
+      }
       if (a.node.assignedCount !== b.node.assignedCount) return a.node.assignedCount - b.node.assignedCount;
+      if (current && a.node === current) return -1;
+      if (current && b.node === current) return 1;
     }
-    if (current && a.node === current) return -1;
-    if (current && b.node === current) return 1;
     return a.node.name < b.node.name ? -1 : a.node.name > b.node.name ? 1 : 0;
   });
 }
@@ -90,11 +96,12 @@ export function assignPrimitive(set: WorkingSet, rsc: Rsc, prefer?: PNode): PNod
   }
   if (!rsc.managed) {
     rsc.nextRole = rsc.role;
-    finalize(rsc, currentNode(rsc), true);
+    finalize(set, rsc, currentNode(rsc), true);
   } else if (set.stopEverything) {
-    finalize(rsc, undefined, true);
+    finalize(set, rsc, undefined, true);
   } else if (rsc.provisional) {
-    chooseNode(set, rsc, prefer);
+    const mostCapable = banInsufficientCapacity(set, rsc, nodeCanRun);
+    chooseNode(set, rsc, prefer ?? mostCapable);
   }
   rsc.assigning = false;
   return rsc.assignedTo;
@@ -121,11 +128,11 @@ function chooseNode(set: WorkingSet, rsc: Rsc, prefer: PNode | undefined): void 
       }
     }
   }
-  finalize(rsc, chosen?.node, false, chosen?.weight);
+  finalize(set, rsc, chosen?.node, false, chosen?.weight);
 }
 
 /** Records the assignment (Pacemaker's pcmk__finalize_assignment). */
-export function finalize(rsc: Rsc, node: PNode | undefined, force: boolean, weight?: number): boolean {
+export function finalize(set: WorkingSet, rsc: Rsc, node: PNode | undefined, force: boolean, weight?: number): boolean {
   let chosen = node;
   if (!force && chosen) {
     const w = weight ?? rsc.allowed.get(chosen.id)?.weight ?? -INFINITY;
@@ -134,7 +141,7 @@ export function finalize(rsc: Rsc, node: PNode | undefined, force: boolean, weig
       chosen = undefined;
     }
   }
-  deassign(rsc);
+  deassign(set, rsc);
   rsc.provisional = false;
   if (!chosen) {
     rsc.nextRole = 'Stopped';
@@ -142,11 +149,13 @@ export function finalize(rsc: Rsc, node: PNode | undefined, force: boolean, weig
   }
   rsc.assignedTo = chosen;
   chosen.assignedCount++;
+  consumeCapacity(set, chosen, rsc);
   return true;
 }
 
-export function deassign(rsc: Rsc): void {
+export function deassign(set: WorkingSet, rsc: Rsc): void {
   if (rsc.assignedTo) {
+    releaseCapacity(set, rsc.assignedTo, rsc);
     rsc.assignedTo.assignedCount--;
     rsc.assignedTo = undefined;
   }
@@ -249,8 +258,16 @@ function bestScoreMatching(rsc: Rsc, attribute: string, value: string | undefine
   return best;
 }
 
-/** Pacemaker's cmp_resources: priority, then score on the current node, then any node. */
+/**
+ * The order resources are assigned in. Pacemaker keeps its resource list sorted by priority
+ * (a stable sort at unpack); only with a placement strategy other than `default` does it also
+ * sort by colocation-merged scores (cmp_resources: priority, then score on the current node,
+ * then on any node).
+ */
 export function sortResourcesForAssignment(set: WorkingSet): Rsc[] {
+  if (set.placementStrategy === 'default') {
+    return set.resources.map((r, i) => ({ r, i })).sort((x, y) => y.r.priority - x.r.priority || x.i - y.i).map((x) => x.r);
+  }
   const nodes = sortNodes(set.nodes.map((node) => ({ node, weight: 0 })), undefined, set).map((s) => s.node);
   const merged = new Map<Rsc, Map<string, NodeScore>>();
   const scoresOf = (r: Rsc): Map<string, NodeScore> => {

@@ -6,10 +6,11 @@
 import { INFINITY } from '../model.js';
 import { addScores, parseScore } from '../score.js';
 import {
-  assignResource, copyScores, filterColocation, finalize, hasInfluence, mergeWeights, nodeCanRun,
+  assignResource, copyScores, deassign, filterColocation, finalize, hasInfluence, mergeWeights, nodeCanRun,
   sortNodes, applyColocation,
 } from './assign.js';
-import { roleRank, type Colocation, type NodeScore, type PNode, type Role, type Rsc, type WorkingSet } from './working-set.js';
+import { promotionNeedsTicket } from './tickets.js';
+import { cloneOf, leaves, locate, roleRank, type Colocation, type NodeScore, type PNode, type Role, type Rsc, type WorkingSet } from './working-set.js';
 
 /** Where an instance is assigned (a group instance: its first member's node). */
 export function instanceNode(rsc: Rsc): PNode | undefined {
@@ -124,7 +125,7 @@ function addToInstanceBan(rsc: Rsc, node: PNode): void {
 }
 
 function stopInstance(set: WorkingSet, rsc: Rsc): void {
-  if (rsc.variant === 'primitive') { if (rsc.provisional) finalize(rsc, undefined, true); return; }
+  if (rsc.variant === 'primitive') { if (rsc.provisional) finalize(set, rsc, undefined, true); return; }
   rsc.children.forEach((c) => stopInstance(set, c));
   rsc.provisional = false;
   rsc.nextRole = 'Stopped';
@@ -163,7 +164,7 @@ function assignInstance(set: WorkingSet, clone: Rsc, instance: Rsc, prefer: PNod
   clone.assigning = true;
   const chosen = assignResource(set, instance, prefer);
   if (chosen && prefer && chosen !== prefer) {
-    restore(backup);
+    restore(set, backup);
     return false;
   }
   if (chosen) counts.set(chosen.id, (counts.get(chosen.id) ?? 0) + 1);
@@ -179,9 +180,9 @@ function snapshot(rsc: Rsc): Snapshot[] {
   return out;
 }
 
-function restore(saved: Snapshot[]): void {
+function restore(set: WorkingSet, saved: Snapshot[]): void {
   for (const s of saved) {
-    if (s.rsc.assignedTo) { s.rsc.assignedTo.assignedCount--; s.rsc.assignedTo = undefined; }
+    deassign(set, s.rsc);
     s.rsc.allowed = s.allowed;
     s.rsc.provisional = s.provisional;
     s.rsc.nextRole = s.nextRole;
@@ -201,7 +202,7 @@ export function cloneColocationAsPrimary(set: WorkingSet, dependent: Rsc, primar
   if (dependentClone?.clone?.interleave && dependentClone.clone.nodeMax === settings.nodeMax) {
     const partner = findCompatibleInstance(set, dependent, primary, 'Unknown');
     if (partner) applyColocation(set, dependent, partner, c);
-    else if (c.score >= INFINITY) finalize(dependent, undefined, true);
+    else if (c.score >= INFINITY) finalize(set, dependent, undefined, true);
     return;
   }
   if (c.score >= INFINITY) {
@@ -216,10 +217,16 @@ export function cloneColocationAsPrimary(set: WorkingSet, dependent: Rsc, primar
   for (const instance of primary.children) applyColocation(set, dependent, instance, c);
 }
 
-export function findCompatibleInstance(set: WorkingSet, local: Rsc, primary: Rsc, role: Role): Rsc | undefined {
-  const byNode = (node: PNode): Rsc | undefined => primary.children.find((i) => instanceNode(i) === node
-    && (role === 'Unknown' || nextRoleOf(i) === role));
-  const here = instanceNode(local);
+/**
+ * The instance of `primary` on the same node as `local` (Pacemaker's find_compatible_child):
+ * by where instances will be, or with `current`, by where they are now.
+ */
+export function findCompatibleInstance(set: WorkingSet, local: Rsc, primary: Rsc, role: Role, current = false): Rsc | undefined {
+  const where = (r: Rsc): PNode | undefined => (current ? instanceCurrent(r).node : instanceNode(r));
+  const roleOf = (r: Rsc): Role => (current ? currentRoleOf(r) : nextRoleOf(r));
+  const byNode = (node: PNode): Rsc | undefined => primary.children.find((i) => where(i) === node
+    && (role === 'Unknown' || roleOf(i) === role));
+  const here = where(local);
   if (here) return byNode(here);
   for (const s of sortNodes([...local.allowed.values()], undefined, set)) {
     const pair = byNode(s.node);
@@ -263,16 +270,32 @@ function promotionScore(rsc: Rsc, node: PNode, notSet: number): number {
     }
     return score;
   }
-  const unique = rsc.parent?.clone?.unique === true || rsc.parent?.parent?.clone?.unique === true;
-  if (unique && (rsc.runningOn.length > 0 || rsc.knownOn.size > 0)) {
+  const unique = cloneOf(rsc)?.clone?.unique === true;
+  if (!(!unique && anonymousInstanceCounts(rsc, node)) && (rsc.runningOn.length > 0 || rsc.knownOn.size > 0)) {
     if (!rsc.runningOn.includes(node) && !rsc.knownOn.has(node.id)) return notSet;
   }
   const allowed = rsc.allowed.get(node.id);
   if (!allowed || allowed.weight < 0) return notSet;
-  const value = node.attributes.get(`master-${rsc.id}`) ?? node.attributes.get(`master-${rsc.baseId}`)
-    ?? node.attributes.get(`promotion-${rsc.baseId}`);
+  // The name the node's history uses for the instance, else (anonymous) the configured name.
+  let value = node.attributes.get(`master-${rsc.cloneName ?? rsc.id}`);
+  if (value === undefined && !unique && rsc.baseId !== rsc.id) value = node.attributes.get(`master-${rsc.baseId}`);
   if (value === undefined || value === '') return notSet;
   return parseScore(value) ?? notSet;
+}
+
+/**
+ * Whether an anonymous instance's promotion score on node counts (Pacemaker's
+ * filter_anonymous_instance): the instance active there, else any instance probed there.
+ */
+function anonymousInstanceCounts(rsc: Rsc, node: PNode): boolean {
+  const clone = cloneOf(rsc);
+  if (!clone) return false;
+  const same = (instance: Rsc): Rsc | undefined => leaves(instance).find((m) => m.baseId === rsc.baseId);
+  for (const instance of clone.children) {
+    const member = same(instance);
+    if (member && member.runningOn.includes(node)) return member === rsc;
+  }
+  return clone.children.some((instance) => same(instance)?.knownOn.has(node.id) === true);
 }
 
 function addPromotionScores(clone: Rsc): void {
@@ -282,6 +305,7 @@ function addPromotionScores(clone: Rsc): void {
       if (!nodeCanRun(s.node)) continue;
       const score = promotionScore(instance, s.node, 0);
       if (score > 0) s.weight = addScores(s.weight, score);
+      instance.priority = Math.max(instance.priority, score);
     }
   }
 }
@@ -342,7 +366,8 @@ function setInstanceRoles(set: WorkingSet, clone: Rsc): void {
   const promotedOnNode = new Map<string, number>();
   let promoted = 0;
   for (const instance of clone.children) {
-    const chosen = promoted < settings.promotedMax ? canBePromoted(clone, instance, promotedOnNode) : undefined;
+    const eligible = instance.sortIndex >= 0 && (promoted < settings.promotedMax || !clone.managed);
+    const chosen = eligible ? canBePromoted(clone, instance, promotedOnNode) : undefined;
     if (!chosen || (roleRank[currentRoleOf(instance)] < roleRank.Promoted && !set.haveQuorum && set.noQuorumPolicy === 'freeze')) {
       setNextRoleTree(instance, instanceNode(instance) ? 'Unpromoted' : 'Stopped');
       continue;
@@ -388,6 +413,7 @@ function promotionOrder(set: WorkingSet, clone: Rsc): void {
     clone.merging = true;
   }
   clone.merging = false;
+  if (promotionNeedsTicket(clone)) for (const n of set.nodes) locate(clone, n, -INFINITY);
   for (const instance of clone.children) {
     const chosen = instanceNode(instance);
     if (!allManaged(instance) && nextRoleOf(instance) === 'Promoted') instance.sortIndex = INFINITY;

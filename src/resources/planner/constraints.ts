@@ -214,9 +214,22 @@ function unpackOrder(set: WorkingSet, c: OrderConstraint): void {
 
 function addOrder(set: WorkingSet, c: OrderConstraint, first: Rsc, firstAction: string, then: Rsc, thenAction: string, symmetrical: boolean): void {
   const requireAllOrMin = (!c.requireAll || (first.clone?.min ?? 0) > 0) && first.variant === 'clone';
-  const flags = orderFlagsFor(c.orderKind, firstAction, symmetrical ? 'symmetric' : 'asymmetric');
-  set.orders.push({ id: c.id, first, firstAction, then, thenAction, flags: requireAllOrMin ? flags | OrderFlag.OneOrMore : flags });
+  const gate = requireAllOrMin ? { name: `clone-one-or-more:${c.id}`, members: first.children, required: Math.max(1, first.clone?.min ?? 1) } : undefined;
+  // The deprecated restart-type=restart makes an optional ordering restart its `then` resource.
+  const restartThen = c.orderKind === 'Optional' && then.meta.get('restart-type')?.toLowerCase() === 'restart';
+  let flags = orderFlagsFor(c.orderKind, firstAction, symmetrical ? 'symmetric' : 'asymmetric');
+  if (restartThen) flags |= OrderFlag.ImpliesThen;
+  set.orders.push({ id: c.id, first, firstAction, then, thenAction, flags, ...(gate ? { gate } : {}) });
   if (!symmetrical) return;
+  const invFirst = inverse[thenAction];
+  const invThen = inverse[firstAction];
+  if (!invFirst || !invThen) return;
+  let inverseFlags = orderFlagsFor(c.orderKind, invFirst, 'inverse');
+  if (restartThen) inverseFlags |= OrderFlag.ImpliesFirst;
+  set.orders.push({ id: c.id, first: then, firstAction: invFirst, then: first, thenAction: invThen, flags: inverseFlags });
+}
+
+function addInverseOrder(set: WorkingSet, c: OrderConstraint, first: Rsc, firstAction: string, then: Rsc, thenAction: string): void {
   const invFirst = inverse[thenAction];
   const invThen = inverse[firstAction];
   if (!invFirst || !invThen) return;
@@ -238,6 +251,16 @@ function unpackOrderSets(set: WorkingSet, c: OrderConstraint): void {
     }
   });
   linkSets(sets, resolved, (first, then, previous, current) => {
-    addOrder(set, c, first, previous.action ?? 'start', then, current.action ?? 'start', symmetrical);
+    // A set that does not require all its members gates the next set on any one of them.
+    const action = previous.action ?? 'start';
+    if (!previous.requireAll && action !== 'stop' && action !== 'demote') {
+      const members = resolved[sets.indexOf(previous)] ?? [];
+      const flags = orderFlagsFor(c.orderKind, current.action ?? 'start', symmetrical ? 'symmetric' : 'asymmetric') | OrderFlag.RunnableLeft;
+      set.orders.push({ id: c.id, first, firstAction: action, then, thenAction: current.action ?? 'start', flags,
+        gate: { name: `one-or-more:${previous.id}`, members, required: 1 } });
+      if (symmetrical) addInverseOrder(set, c, first, action, then, current.action ?? 'start');
+      return;
+    }
+    addOrder(set, c, first, action, then, current.action ?? 'start', symmetrical);
   });
 }

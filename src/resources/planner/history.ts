@@ -1,7 +1,8 @@
 // Owns reading a resource's operation history on one node (Pacemaker's unpack_rsc_op and
 // process_rsc_state): the role it is in, whether it failed and how to recover (on-fail), the
 // bans and fencing requests failures call for, where it is running, and its fail count.
-// Pure.
+// Migrations are read by migration-history.ts; once every node is read, definition.ts compares
+// recorded parameter digests. Pure.
 
 import type { OperationRecord, PlannerInput, ResourceHistory } from '../model.js';
 import { INFINITY } from '../model.js';
@@ -12,32 +13,46 @@ import {
 } from './working-set.js';
 import { canFence, fenceNode } from './fencing.js';
 import { resolveHistory } from './resolve.js';
+import { migrateToSucceeded, migrationFailed } from './migration-history.js';
+import { checkDefinition, failureDefinitionChanged } from './definition.js';
 
 /** Online nodes first; offline ones only when fencing is enabled (their resources may still run). */
 export function unpackHistories(set: WorkingSet, input: PlannerInput): void {
   const done = new Set<string>();
+  const definitionChecks: DefinitionCheck[] = [];
   const pass = (fence: boolean): void => {
     for (const state of input.status.nodes) {
       const node = set.nodes.find((n) => n.id === state.id) ?? set.nodes.find((n) => n.name === state.name);
       if (!node || done.has(node.id)) continue;
       if (!fence && !node.online) continue;
       done.add(node.id);
-      for (const history of state.resources) unpackResourceHistory(set, node, history);
+      for (const history of state.resources) unpackResourceHistory(set, node, history, definitionChecks);
     }
   };
   pass(false);
   if (set.stonithEnabled) pass(true);
+  // Definitions are compared once every node's history is known (where resources are active).
+  for (const { rsc, node, sorted } of definitionChecks) checkDefinition(rsc, node, sorted);
 }
 
-function unpackResourceHistory(set: WorkingSet, node: PNode, h: ResourceHistory): void {
+interface DefinitionCheck { readonly rsc: Rsc; readonly node: PNode; readonly sorted: readonly OperationRecord[] }
+
+function unpackResourceHistory(set: WorkingSet, node: PNode, h: ResourceHistory, definitionChecks: DefinitionCheck[]): void {
   const rsc = resolveHistory(set, node, h);
   if (!rsc) return;
+
   const ops = [...h.operations].sort((a, b) => (a.callId < 0 ? Infinity : a.callId) - (b.callId < 0 ? Infinity : b.callId));
   const saved = rsc.role;
   rsc.role = 'Unknown';
   const state: HistoryState = { onFail: 'ignore', lastFailure: undefined };
-  for (const op of ops) unpackOperation(set, rsc, node, op, state);
+  for (const op of ops) {
+    unpackOperation(set, rsc, node, op, state);
+    if (failureDefinitionChanged(rsc, op)) rsc.failcountCleared.add(node.id);
+  }
   processState(set, rsc, node, state);
+  // The name the node's history knows an active anonymous clone instance by (clone_name).
+  if (h.id !== rsc.id && rsc.runningOn.includes(node)) rsc.cloneName = h.id;
+  definitionChecks.push({ rsc, node, sorted: ops });
   if (roleRank[saved] > roleRank[rsc.role]) rsc.role = saved;
   if (rsc.role === 'Unknown') rsc.role = 'Stopped';
 }
@@ -96,7 +111,10 @@ function unpackOperation(set: WorkingSet, rsc: Rsc, node: PNode, op: OperationRe
       if (task === 'start') { rsc.startPending = true; setActive(rsc); }
       else if (task === 'promote') rsc.role = 'Promoted';
       break;
-    case 0: updateState(rsc, op, task, op.rc, state); break;
+    case 0:
+      if (task === 'migrate_to') migrateToSucceeded(set, rsc, node, rsc.id, op, { addRunning: (n) => addRunning(set, rsc, n) });
+      else updateState(rsc, op, task, op.rc, state);
+      break;
     case 7: {
       const { onFail } = onFailFor(set, rsc, task, op.intervalMs);
       if (onFail === 'ignore') state.onFail = maxOnFail(state.onFail, 'migrate');
@@ -190,6 +208,7 @@ function operationFailed(set: WorkingSet, rsc: Rsc, node: PNode, op: OperationRe
   const { onFail, failRole } = onFailFor(set, rsc, task, op.intervalMs);
   state.onFail = maxOnFail(state.onFail, onFail);
   if (task === 'stop') locate(rsc, node, -INFINITY);
+  else if (task === 'migrate_to' || task === 'migrate_from') migrationFailed(set, rsc, node, rsc.id, op, { addRunning: (n) => addRunning(set, rsc, n) });
   else if (task === 'promote') rsc.role = 'Promoted';
   else if (task === 'demote') {
     if (onFail === 'block') { rsc.role = 'Promoted'; setNextRole(rsc, 'Stopped'); }
@@ -262,9 +281,15 @@ export function failcount(set: WorkingSet, rsc: Rsc, node: PNode): number {
   const id = clone && !clone.clone?.unique ? rsc.baseId : rsc.id;
   let total = 0;
   let last = 0;
+  // Anonymous instances' counts may carry an instance number (older controllers, or a clone
+  // that was globally unique once): "fail-count-db:1" counts for "db" (Pacemaker's fail regex).
+  const instance = clone && !clone.clone?.unique ? '(:\\d+)?' : '';
+  const escaped = id.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const failCount = new RegExp(`^fail-count-${escaped}${instance}(#.+)?$`);
+  const lastFailure = new RegExp(`^last-failure-${escaped}${instance}(#.+)?$`);
   for (const [name, value] of node.attributes) {
-    if (name === `fail-count-${id}` || name.startsWith(`fail-count-${id}#`)) total = addScores(total, parseScore(value) ?? 0);
-    if (name === `last-failure-${id}` || name.startsWith(`last-failure-${id}#`)) last = Math.max(last, Number(value) || 0);
+    if (failCount.test(name)) total = addScores(total, parseScore(value) ?? 0);
+    if (lastFailure.test(name)) last = Math.max(last, Number(value) || 0);
   }
   if (total > 0 && rsc.failureTimeoutMs > 0 && last > 0 && last + rsc.failureTimeoutMs / 1000 <= set.nowS) return 0;
   return total;

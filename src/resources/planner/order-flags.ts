@@ -28,6 +28,10 @@ export const OrderFlag = {
   ImpliesFirstMigratable: 1 << 11,
   /** An unrunnable `first` stops `then` from migrating. */
   ProbeOnly: 1 << 12,
+  /** An unrunnable `first` (migrate_from) makes `then` (the start) real and not migratable. */
+  PseudoLeft: 1 << 13,
+  /** A required `then` (a stop or demote) cancels `first` (an agent reload). */
+  ThenCancelsFirst: 1 << 14,
 } as const;
 
 export const hasFlag = (flags: number, flag: number): boolean => (flags & flag) !== 0;

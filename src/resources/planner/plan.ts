@@ -7,12 +7,13 @@ import type { PlannerInput } from '../model.js';
 import { INFINITY } from '../model.js';
 import { ActionGraph, configuredOrderings, createActions, internalOrderings, scheduleFencing, type Action } from './actions.js';
 import { assignResource, sortResourcesForAssignment } from './assign.js';
+import { applyDefinitionChanges } from './definition.js';
 import { applyLocation } from './constraints.js';
 import { propagate } from './propagate.js';
 import { transitionSummary, type SummaryLine } from './summary.js';
 import { unpack } from './unpack.js';
 import { failcount } from './history.js';
-import { locate, topParent, type PNode, type Rsc, type WorkingSet } from './working-set.js';
+import { cloneOf, locate, topParent, type PNode, type Rsc, type WorkingSet } from './working-set.js';
 
 export interface Transition {
   readonly actions: readonly Action[];
@@ -26,6 +27,7 @@ export function plan(input: PlannerInput, nowS: number): Transition {
   for (const rsc of sortResourcesForAssignment(set)) assignResource(set, rsc);
   const graph = new ActionGraph();
   for (const rsc of set.resources) createActions(set, graph, rsc);
+  for (const rsc of set.byId.values()) if (rsc.variant === 'primitive') applyDefinitionChanges(set, graph, rsc);
   scheduleFencing(set, graph);
   for (const rsc of set.resources) internalOrderings(graph, rsc);
   configuredOrderings(set, graph);
@@ -44,8 +46,11 @@ function applyStickiness(set: WorkingSet, rsc: Rsc, node: PNode): void {
   if (rsc.managed && rsc.stickiness !== 0 && rsc.runningOn.length === 1 && rsc.runningOn[0] === node) {
     if (rsc.allowed.has(node.id) || set.symmetric) locate(rsc, node, rsc.stickiness);
   }
-  if (rsc.migrationThreshold > 0 && !rsc.failureIgnored) {
+  // A fail count being cleared (its failure ran with since-changed parameters) does not count.
+  if (rsc.migrationThreshold > 0 && !rsc.failureIgnored && !rsc.failcountCleared.has(node.id)) {
     const failures = failcount(set, rsc, node);
-    if (failures > 0 && rsc.migrationThreshold - failures <= 0) locate(topParent(rsc), node, -INFINITY);
+    // An anonymous clone instance's failures ban the whole clone; anything else only itself.
+    const anonymous = cloneOf(rsc) !== undefined && cloneOf(rsc)?.clone?.unique !== true;
+    if (failures > 0 && rsc.migrationThreshold - failures <= 0) locate(anonymous ? topParent(rsc) : rsc, node, -INFINITY);
   }
 }

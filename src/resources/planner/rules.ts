@@ -54,9 +54,12 @@ function typeFor(e: Extract<Expression, { kind: 'attribute' }>, actual: string, 
 function compareValues(a: string, b: string, type: string): number | undefined {
   switch (type) {
     case 'integer': case 'number': {
-      const x = Number(a);
-      const y = Number(b);
-      if (!Number.isFinite(x) || !Number.isFinite(y)) return undefined;
+      // Like strtoll/strtod: the leading number counts ("3.4" is the integer 3); a value
+      // without one makes Pacemaker compare both as strings.
+      const parse = (v: string): number => (type === 'integer' ? (/^\s*[+-]?\d+/.test(v) ? parseInt(v, 10) : NaN) : parseFloat(v));
+      const x = parse(a);
+      const y = parse(b);
+      if (Number.isNaN(x) || Number.isNaN(y)) return compareValues(a, b, 'string');
       return x < y ? -1 : x > y ? 1 : 0;
     }
     case 'version': {

@@ -3,6 +3,7 @@
 // line format, with the reason when an action is required or blocked by another. Pure.
 
 import type { Action, ActionGraph } from './actions.js';
+import { activeNode } from './migration.js';
 import { roleRank, type PNode, type Role, type Rsc, type WorkingSet } from './working-set.js';
 
 export interface SummaryLine { readonly kind: string; readonly resource?: string; readonly text: string }
@@ -37,7 +38,7 @@ function logResource(set: WorkingSet, graph: ActionGraph, rsc: Rsc, out: Summary
   const next = rsc.assignedTo;
   let current: PNode | undefined;
   if (rsc.runningOn.length > 0) {
-    current = rsc.runningOn[0];
+    current = activeNode(rsc);
     if (rsc.role === 'Stopped') rsc.role = 'Started';
   }
   if (!current && rsc.orphan) return;
@@ -50,7 +51,11 @@ function logResource(set: WorkingSet, graph: ActionGraph, rsc: Rsc, out: Summary
   const demote = graph.find(rsc, 'demote', next);
   if (rsc.role === rsc.nextRole) {
     if (!next) return;
-    if (!start || start.optional) {
+    const migrateFrom = graph.find(rsc, 'migrate_from', next);
+    const reload = graph.find(rsc, 'reload-agent', undefined);
+    if (migrateFrom && migrateFrom.runnable && current && start) out.push(item('Migrate', rsc, current, next, start, undefined));
+    else if (rsc.reload && (start ?? reload)) out.push(item('Reload', rsc, current, next, start ?? reload as Action, undefined));
+    else if (!start || start.optional) {
       if (demote && promote && !demote.optional && !promote.optional) out.push(item('Re-promote', rsc, current, next, promote, demote));
     } else if (!start.runnable) {
       if (current) out.push(item('Stop', rsc, current, undefined, stop ?? start, stop?.reason !== undefined ? stop : start));

@@ -10,13 +10,15 @@ import {
 import { fenceNode } from './fencing.js';
 import { unpackConstraints } from './constraints.js';
 import { unpackHistories } from './history.js';
+import { unpackTickets } from './tickets.js';
+import { utilizationValue } from './utilization.js';
 
 export function unpack(input: PlannerInput, nowS: number): WorkingSet {
   const config = input.configuration;
   const o = config.options;
   const policy = (o['no-quorum-policy'] ?? 'stop').toLowerCase();
   const set: WorkingSet = {
-    options: o, nowS, nodes: [], resources: [], byId: new Map(), config,
+    options: o, nowS, nodes: [], resources: [], byId: new Map(), config, status: input.status,
     stonithEnabled: o['stonith-enabled'] === undefined ? true : isTrue(o['stonith-enabled']),
     haveStonithResource: false,
     haveQuorum: input.status.haveQuorum,
@@ -33,6 +35,7 @@ export function unpack(input: PlannerInput, nowS: number): WorkingSet {
   for (const n of config.nodes) {
     if (n.type === 'ping') continue;
     const node = newNode(n.id, n.name, n.attributes);
+    for (const [name, value] of Object.entries(n.utilization)) node.capacity.set(name, utilizationValue(value));
     node.unclean = startupFencing;
     set.nodes.push(node);
   }
@@ -46,6 +49,7 @@ export function unpack(input: PlannerInput, nowS: number): WorkingSet {
   }
   unpackConstraints(set);
   unpackHistories(set, input);
+  unpackTickets(set);
   for (const r of set.resources) applyTargetRoles(r);
   return set;
 }
@@ -81,7 +85,8 @@ function onlineWithFencing(set: WorkingSet, node: PNode, s: PlannerInput['status
     fenceNode(set, node, 'peer has not been seen by the cluster');
   } else if (s.join === 'nack') {
     fenceNode(set, node, 'peer failed Pacemaker membership criteria');
-  } else if (!terminate && s.expected === 'down') {
+  } else if (!terminate && s.expected !== 'member') {
+    // A node not expected up (down, or never recorded as expected) is not lost: it is down or joining.
     if (inCluster || controllerOnline) { node.standby = true; node.pending = true; node.online = inCluster && controllerOnline; }
   } else if (terminate && s.join === 'down' && !inCluster && !controllerOnline) {
     node.online = false;

@@ -4,11 +4,13 @@
 // one call of plan(); nothing escapes except the finished transition.
 
 import type {
-  Attributes, Configuration, OperationConfig, PrimitiveConfig, ResourceConfig,
+  Attributes, ClusterStatus, Configuration, OperationConfig, PrimitiveConfig, ResourceConfig,
   ResourceRole,
 } from '../model.js';
 import { INFINITY } from '../model.js';
 import { addScores, parseScore } from '../score.js';
+import type { DefinitionChange } from './definition.js';
+import type { TicketDependency } from './tickets.js';
 import { parsePacemakerDurationMs } from '../../core/duration.js';
 
 export const roleRank: Record<ResourceRole | 'Unknown', number> = { Unknown: 0, Stopped: 1, Started: 2, Unpromoted: 3, Promoted: 4 };
@@ -32,6 +34,8 @@ export interface PNode {
   running: Rsc[];
   /** Set when fencing is scheduled; its stops become pseudo-actions. */
   fenced: boolean;
+  /** Capacity left per utilization attribute, as resources are assigned (utilization.ts). */
+  readonly capacity: Map<string, number>;
 }
 
 export interface NodeScore { readonly node: PNode; weight: number; }
@@ -84,6 +88,8 @@ export interface Rsc {
   readonly provider: string | undefined;
   readonly type: string;
   readonly operations: readonly OperationConfig[];
+  /** What a primitive uses of its node's capacity. */
+  readonly utilization: Attributes;
   readonly clone: CloneSettings | undefined;
   priority: number;
   stickiness: number;
@@ -120,6 +126,21 @@ export interface Rsc {
   colocatedWithThis: Colocation[];
   locations: Location[];
   sortIndex: number;
+  /** A migration under way: migrate_to succeeded on the source, migrate_from not yet on the target. */
+  partialMigrationSource: PNode | undefined;
+  partialMigrationTarget: PNode | undefined;
+  /** Sources of finished migrations whose stop was never recorded: they need a stop. */
+  danglingMigrations: PNode[];
+  /** Parameter changes found in the operation history (definition.ts). */
+  definitionChanges: DefinitionChange[];
+  /** The agent will be reloaded instead of restarted (Pacemaker's pe_rsc_reload). */
+  reload: boolean;
+  /** For a clone instance, the id its operation history uses when that differs (e.g. "db:1"). */
+  cloneName: string | undefined;
+  /** Tickets this resource depends on (tickets.ts). */
+  tickets: TicketDependency[];
+  /** Nodes where this resource's fail count is being cleared: it does not count there. */
+  failcountCleared: Set<string>;
 }
 
 export interface WorkingSet {
@@ -129,6 +150,8 @@ export interface WorkingSet {
   readonly resources: Rsc[];
   readonly byId: Map<string, Rsc>;
   readonly config: Configuration;
+  /** The observed status, for history lookups across nodes (migrations). */
+  readonly status: ClusterStatus;
   stonithEnabled: boolean;
   haveStonithResource: boolean;
   haveQuorum: boolean;
@@ -152,6 +175,11 @@ export interface OrderSpec {
   readonly then: Rsc;
   readonly thenAction: string;
   readonly flags: number;
+  /**
+   * A one-or-more gate in between (clone-min, require-all=false): `then` waits for a pseudo-action
+   * that is runnable once `required` of the members' `firstAction`s are. Gates share their name.
+   */
+  readonly gate?: { readonly name: string; readonly members: readonly Rsc[]; readonly required: number };
 }
 
 export const isTrue = (value: string | undefined): boolean =>
@@ -184,6 +212,7 @@ export function newNode(id: string, name: string, attributes: Attributes): PNode
   return {
     id, name, attributes: map, online: false, unclean: false, unseen: true, standby: false, pending: false,
     maintenance: false, shutdown: false, expectedUp: false, standbyOnFail: false, assignedCount: 0, running: [], fenced: false,
+    capacity: new Map(),
   };
 }
 
@@ -206,7 +235,7 @@ export function buildResource(ctx: BuildContext, config: ResourceConfig, parent:
   const rsc: Rsc = {
     id: config.id + suffix, baseId: config.id, variant: config.kind, parent, children: [], meta,
     params: primitive.params, cls: primitive.class, provider: primitive.provider, type: primitive.type,
-    operations: primitive.operations, clone: config.kind === 'clone' ? cloneSettings(meta, ctx.set) : undefined,
+    operations: primitive.operations, utilization: primitive.utilization ?? {}, clone: config.kind === 'clone' ? cloneSettings(meta, ctx.set) : undefined,
     priority: parseScore(meta.get('priority')) ?? 0,
     stickiness: 0, migrationThreshold: INFINITY, failureTimeoutMs: 0, managed: true, blocked: false, maintenance: false,
     requires: 'fencing', multipleActive: 'stop_start', allowMigrate: false, critical: true,
@@ -214,6 +243,8 @@ export function buildResource(ctx: BuildContext, config: ResourceConfig, parent:
     provisional: true, assigning: false, merging: false, failed: false, stopFlag: false, orphan: false, startPending: false,
     failureIgnored: false, exclusiveDiscover: false, parentColocationsAdded: false,
     colocations: [], colocatedWithThis: [], locations: [], sortIndex: 0,
+    partialMigrationSource: undefined, partialMigrationTarget: undefined, danglingMigrations: [],
+    definitionChanges: [], reload: false, cloneName: undefined, tickets: [], failcountCleared: new Set(),
   };
   applyMeta(rsc, ctx.set);
   ctx.set.byId.set(rsc.id, rsc);
