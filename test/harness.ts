@@ -231,7 +231,9 @@ export class TestCluster {
   }
 
   async destroy(): Promise<void> {
-    await Promise.all(this.stores.map((st) => st.close()));
+    const stores = this.stores;
+    this.stores = [];
+    await Promise.all(stores.map((st) => st.close()));
     await this.stopAll();
     for (const n of this.nodes.values()) for (const pid of etcdPidsOf(n.dataDir)) process.kill(pid, 'SIGKILL');
     if (process.env['HERD_TEST_KEEP']) process.stderr.write(`# kept ${this.root}\n`);

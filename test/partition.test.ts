@@ -4,13 +4,15 @@
 // test/workload.ts) runs, and checks that the majority elects another coordinator, that the
 // isolated node stops coordinating and knows it is out of the cluster, that the majority keeps
 // serving writes, that the node comes back after the heal, and that the recorded history is
-// linearizable (src/sim/linearizability.ts). Owns only this scenario; every process, namespace,
+// linearizable (src/sim/linearizability.ts); then that a node cut off while running a resource
+// stops it itself before its lease expires, and the majority starts it only after the lease and
+// a margin (no fence device), checked on the agent's own action log. Every process, namespace,
 // bridge and temp dir it creates is removed in after(), also on failure.
 
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HerdClient } from '../src/api/client.js';
@@ -21,6 +23,7 @@ import { checkLinearizable } from '../src/sim/linearizability.js';
 import { must, waitFor } from './harness.js';
 import { TestNet, requireRoot } from './netns.js';
 import { RegisterWorkload } from './workload.js';
+import { checkAtMostOne, parseAgentLog } from './agent-log.js';
 
 /** Longest the majority may take to elect another coordinator, and the victim to stop coordinating. */
 const faultDeadlineMs = 10_000;
@@ -33,7 +36,7 @@ interface NsNode {
   process: ChildProcess | undefined;
 }
 
-describe('a 3-voter cluster in network namespaces, coordinator isolated', { timeout: 300_000 }, () => {
+describe('a 3-voter cluster in network namespaces, one node isolated', { timeout: 300_000 }, () => {
   let net: TestNet | undefined;
   let root: string | undefined;
   const nodes: NsNode[] = [];
@@ -209,5 +212,51 @@ describe('a 3-voter cluster in network namespaces, coordinator isolated', { time
     } finally {
       await workload.stop();
     }
+  });
+
+  it('a node cut off stops its resources itself; without a fence device they start on the majority only after its lease', async () => {
+    const log = join(root ?? tmpdir(), 'agents.log');
+    writeFileSync(log, '');
+    const client = clientOf(nodes.map((n) => n.name), 5000);
+    must(await client.addResource({ id: 'pd1', agent: 'ocf:pacemaker:Dummy', params: { envfile: log }, operations: [{ name: 'monitor', intervalMs: 2000, timeoutMs: 10_000, enabled: true, meta: {} }] }), 'add pd1');
+    const activeOn = async (via: readonly string[]): Promise<string[] | undefined> => {
+      const r = await clientOf(via, 3000).resource('pd1');
+      return r.ok && r.value.state ? r.value.state.active.map((a) => a.node) : undefined;
+    };
+    const holderName = (await waitFor('pd1 started', async () => {
+      const on = await activeOn(nodes.map((n) => n.name));
+      return on?.length === 1 ? on[0] : undefined;
+    }, 30_000, 100));
+    const holder = nodes.find((n) => n.name === holderName);
+    assert.ok(holder);
+    const majority = nodes.filter((n) => n !== holder).map((n) => n.name);
+    const isolatedAt = Date.now();
+    net?.isolate(holder.index);
+    try {
+      const moved = await waitFor('pd1 started on the majority', async () => {
+        const on = await activeOn(majority);
+        return on?.length === 1 && on[0] !== holder.name ? on[0] : undefined;
+      }, 30_000, 100);
+      const movedMs = Date.now() - isolatedAt;
+      const events = parseAgentLog(readFileSync(log, 'utf8'));
+      const stopOnHolder = events.findIndex((e) => e.kind === 'stop' && 'rsc' in e && e.node === holder.name);
+      const startElsewhere = events.findIndex((e) => e.kind === 'start' && 'rsc' in e && e.node === moved);
+      console.log(`isolated ${holder.name} holding pd1: it stopped pd1 itself (log event ${stopOnHolder}); pd1 started on ${moved} (event ${startElsewhere}) ${movedMs} ms after the isolation (lease ${5000} ms + margin)`);
+      assert.ok(stopOnHolder >= 0 && stopOnHolder < startElsewhere, 'the cut-off node stopped pd1 before it started elsewhere');
+      assert.ok(movedMs >= 5000, `not started elsewhere before the lease could expire (${movedMs} ms)`);
+      assert.deepEqual(checkAtMostOne(events), [], 'pd1 never active on two nodes');
+    } catch (e) {
+      dumpLogs();
+      throw e;
+    } finally {
+      net?.heal(holder.index);
+    }
+    await waitForAgreement('all online after the heal', 60_000);
+    const after = await waitFor('pd1 on one node after the heal', async () => {
+      const on = await activeOn(nodes.map((n) => n.name));
+      return on?.length === 1 ? on : undefined;
+    }, 30_000, 100);
+    assert.equal(after.length, 1);
+    assert.deepEqual(checkAtMostOne(parseAgentLog(readFileSync(log, 'utf8'))), []);
   });
 });

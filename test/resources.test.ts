@@ -12,27 +12,10 @@ import { join } from 'node:path';
 import { TestCluster, etcdPidsOf, must, waitFor } from './harness.js';
 import { repositoryRoot } from '../src/fencing/testing.js';
 import { configId, emptyConfig, fenceHistoryKind, nodeHistoryKind, resourceConfigKind, type NodeHistoryRecord, type ResourceConfigRecord } from '../src/resources/records.js';
-import type { PrimitiveConfig } from '../src/resources/model.js';
 import type { Records } from '../src/store/records.js';
 import { ok } from '../src/core/result.js';
 import { checkAtMostOne, parseAgentLog } from './agent-log.js';
-
-const monitor = (intervalMs: number, role?: 'Promoted' | 'Unpromoted'): PrimitiveConfig['operations'][number] => ({
-  id: `monitor-${intervalMs}`, name: 'monitor', intervalMs, timeoutMs: 10_000, enabled: true, meta: {}, ...(role ? { role } : {}),
-});
-
-/** Where each node runs a resource, and in which role, from the nodes' histories (the last operation decides). */
-function placement(histories: readonly { id: string; value: NodeHistoryRecord }[], rsc: string): Map<string, 'Started' | 'Promoted'> {
-  const out = new Map<string, 'Started' | 'Promoted'>();
-  for (const h of histories) {
-    const entry = h.value.resources.find((r) => r.id === rsc);
-    const last = [...(entry?.operations ?? [])].filter((o) => !o.id.endsWith('_last_failure_0')).sort((a, b) => a.callId - b.callId).at(-1);
-    if (!last) continue;
-    const running = last.operation === 'stop' ? last.rc !== 0 : last.rc === 0 || last.rc === 8;
-    if (running) out.set(h.id, last.rc === 8 || (last.operation === 'promote' && last.rc === 0) ? 'Promoted' : 'Started');
-  }
-  return out;
-}
+import { monitor, placement } from './resource-state.js';
 
 describe('resource manager on three nodes', { timeout: 600_000 }, () => {
   let cluster: TestCluster;

@@ -109,8 +109,13 @@ export const timingDefaults = {
    * well before the lease can expire, so the stops end before anyone may start them elsewhere.
    */
   resourceSelfStopAfterMs: 3000,
-  /** Without a fence device, a lost node's resources count as stopped this long after its lease expired. */
-  resourceLeaseMarginMs: 1000,
+  /**
+   * Without a fence device, a lost node's resources count as stopped this long after its lease
+   * expired. The node stopped them resourceSelfStopAfterMs after its last renewal, at least
+   * nodeLeaseTtlMs - resourceSelfStopAfterMs before etcd could expire the lease; the margin
+   * only absorbs the coordinator's view of that expiry arriving early.
+   */
+  resourceLeaseMarginMs: 500,
 } as const;
 
 export type Timing = { -readonly [K in keyof typeof timingDefaults]: number };

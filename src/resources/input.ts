@@ -62,8 +62,14 @@ export function fencingConfigured(config: ResourceConfigRecord): boolean {
 
 type Membership = Pick<NodeStatus, 'inCluster' | 'controller' | 'join' | 'expected'>;
 const member: Membership = { inCluster: 'true', controller: 'online', join: 'member', expected: 'member' };
-/** Up but not to be given work (its history is incomplete, or it is suspect and cannot be fenced). */
+/** Up but its history is incomplete: it is still probing (no plan runs until it is done). */
 const pending: Membership = { inCluster: 'true', controller: 'online', join: 'pending', expected: 'member' };
+/**
+ * Not heard from, but not proven stopped and not fenceable (or back, and not yet judged): its
+ * resources are frozen where they are, as on a node in maintenance: nothing stops, starts or
+ * moves them, and nothing new is placed there.
+ */
+const frozen: Membership = member;
 /** Down, and known to run nothing: a clean stop, a fence, or a lease expired past the margin. */
 const down: Membership = { inCluster: 'false', controller: 'offline', join: 'down', expected: 'down' };
 /** Lost without proof that it stopped: the planner fences it. */
@@ -82,6 +88,7 @@ export function buildPlannerInput(s: ClusterSnapshot): BuiltInput {
     const history = s.histories.get(n.name);
     const current = history !== undefined && history.incarnation === incarnation ? history : undefined;
     let membership: Membership;
+    let freeze = false;
     const up = state !== undefined && (state.state === 'online' || state.state === 'standby' || state.state === 'maintenance');
     if (up && fencedAt !== undefined && fencedAt >= state.sinceMs && current === undefined) membership = down;
     else if (up) {
@@ -94,17 +101,19 @@ export function buildPlannerInput(s: ClusterSnapshot): BuiltInput {
     else if (fencedAt !== undefined && history === undefined) membership = down;
     // A state decided before the node registered (or began its history, which the watch may
     // show first) is stale: the node is back and will be judged on its heartbeats.
-    else if (Math.max(s.registeredAtMs.get(n.name) ?? 0, history?.createdAtMs ?? 0) > state.sinceMs) membership = pending;
+    else if (Math.max(s.registeredAtMs.get(n.name) ?? 0, history?.createdAtMs ?? 0) > state.sinceMs) [membership, freeze] = [frozen, true];
     else if (fencing) membership = lost;
+    // Without fencing, the node stopped its own resources before its lease could expire.
     else if (state.state === 'unclean' && s.nowMs - state.sinceMs >= s.leaseMarginMs) membership = down;
-    else membership = pending;
+    else [membership, freeze] = [frozen, true];
     // A node known to run nothing contributes no history: it was stopped, fenced or self-fenced.
     // Any other keeps even a previous stay's history until its probes replace it: what it ran
-    // may still run, and nothing moves off a pending or lost node before that is settled.
+    // may still run, and nothing moves off a frozen or lost node before that is settled.
     const keep = membership !== down && history !== undefined;
+    const attributes = keep ? history.attributes : {};
     statuses.push({
       id: n.name, name: n.name, ...membership,
-      attributes: keep ? history.attributes : {},
+      attributes: freeze ? { ...attributes, maintenance: 'on' } : attributes,
       resources: keep ? history.resources : [],
     });
   }

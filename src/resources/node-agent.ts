@@ -17,6 +17,7 @@ import type { Records } from '../store/records.js';
 import { Executor, type ClassRegistry, type Operation, type OperationRecord as ExecRecord, type Outcome } from './executor/index.js';
 import type { OperationConfig, PrimitiveConfig } from './model.js';
 import { recordResult, withPromotionScores, type AgentIdentity, type OperationResult } from './op-history.js';
+import { operationDigest } from './planner/definition.js';
 import { nodeHistoryKind, type NodeHistoryRecord, type ResourceConfigRecord } from './records.js';
 import { defaultOperationTimeoutMs, primitivesOf, startFailureIsFatal, timeoutOf } from './config-lookup.js';
 import type { ResourceView } from './view.js';
@@ -201,6 +202,7 @@ export class ResourceNode {
 
   private record(request: ResourceActionRequest, result: OperationResult): Promise<number> {
     const agent: AgentIdentity = { id: request.resource, class: request.class, ...(request.provider === undefined ? {} : { provider: request.provider }), type: request.type };
+    result = { ...result, digest: operationDigest(request.params) };
     const fatal = startFailureIsFatal(this.deps.resources.currentConfig());
     const nowS = Math.floor(this.deps.clock.nowMs() / 1000);
     return this.write((h) => withPromotionScores(recordResult(h, agent, result, nowS, fatal), this.promotionScores()));
