@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Installs everything Herd needs: npm packages, and, when run as root on Debian, the Debian
-# packages that herdd and the tests use (etcd, nftables, iproute2, OCF resource agents, fence agents). Safe to run again.
+# packages that herdd, the tests and the benchmarks use (etcd, nftables, iproute2, OCF resource
+# agents, fence agents, Pacemaker's crm_simulate as the planner benchmark's reference). Safe to run again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 DEBIAN_PACKAGES=(etcd-server etcd-client nftables iproute2 openssl procps
-  resource-agents pacemaker-resource-agents fence-agents)
+  resource-agents pacemaker-resource-agents fence-agents pacemaker-cli-utils)
 
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
   missing=()

@@ -7,7 +7,7 @@
 
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFileSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TestCluster, etcdPidsOf, must, waitFor } from './harness.js';
 import { repositoryRoot } from '../src/fencing/testing.js';
@@ -76,6 +76,21 @@ describe('resource manager on three nodes', { timeout: 600_000 }, () => {
     cluster.reboot(d1);
     await cluster.waitForStates((s) => s.nodes.every((n) => n.state === 'online'), `${d1} back online`, 30_000);
     await waitPlaced('st', (p) => p.size === 3, 'st running on all three again');
+
+    // Every plan's input was saved by the coordinator that made it, and replays offline.
+    const saved = [...cluster.nodes.values()].flatMap((n) => {
+      const dir = join(n.dataDir, 'pe-inputs');
+      return existsSync(dir) ? readdirSync(dir).map((f) => join(dir, f)) : [];
+    });
+    assert.ok(saved.length > 0, 'planner inputs were saved');
+    const replay = cluster.cli(['resource', 'simulate', '--input', saved[0] ?? '']);
+    assert.equal(replay.status, 0, replay.stderr);
+    assert.match(replay.stdout, /Transition Summary:\n {2}\* /);
+    const broken = join(cluster.root, 'broken.json');
+    writeFileSync(broken, JSON.stringify({ nowS: 1, input: { configuration: {}, status: {} } }));
+    const refused = cluster.cli(['resource', 'simulate', '--input', broken]);
+    assert.notEqual(refused.status, 0);
+    assert.match(refused.stderr, /input\.input\.configuration/);
   });
 
   it('restarts a resource whose monitor fails, and moves it after migration-threshold failures', async () => {

@@ -17,7 +17,7 @@ import { recordEvent } from '../store/events.js';
 import type { Records } from '../store/records.js';
 import { primitivesOf, timeoutOf } from './config-lookup.js';
 import { buildPlannerInput } from './input.js';
-import type { PlannerInput } from './model.js';
+import type { SavedInput } from './saved-input.js';
 import type { Action } from './planner/actions.js';
 import { plan } from './planner/plan.js';
 import type { Rsc } from './planner/working-set.js';
@@ -32,11 +32,6 @@ const savedInputsMax = 200;
 const fenceHistoryMax = 500;
 /** How long to wait before planning again after a transition stopped on a failure. */
 const retryAfterFailureMs = 500;
-
-export interface SavedInput {
-  readonly nowS: number;
-  readonly input: PlannerInput;
-}
 
 export interface ResourceCoordinatorDeps {
   readonly records: Records;

@@ -10,7 +10,7 @@ import { defineRecordKind } from '../store/records.js';
 import type { FenceHistoryRecord } from '../fencing/fencer.js';
 import type { Attributes, Configuration, ResourceHistory } from './model.js';
 
-const attributes = z.record(z.string().min(1).max(256), z.string().max(4096));
+export const attributes = z.record(z.string().min(1).max(256), z.string().max(4096));
 const role = z.enum(['Stopped', 'Started', 'Unpromoted', 'Promoted']);
 const id = z.string().regex(/^[A-Za-z_][A-Za-z0-9_.:-]{0,127}$/, 'must start with a letter or "_" and hold only letters, digits, "_", ".", ":" or "-" (at most 128)');
 
@@ -35,6 +35,7 @@ const primitive = z.strictObject({
   params: attributes,
   meta: attributes,
   operations: z.array(operation).max(64),
+  utilization: attributes.optional(),
 });
 
 const group = z.strictObject({ kind: z.literal('group'), id, meta: attributes, children: z.array(primitive).min(1).max(256) });
@@ -127,8 +128,22 @@ const operationRecord = z.strictObject({
   lastRun: z.number().optional(),
   exitReason: z.string().max(1024).optional(),
   digest: z.string().optional(),
+  restartDigest: z.string().optional(),
+  forceRestart: z.string().optional(),
+  secureDigest: z.string().optional(),
+  secureParams: z.string().optional(),
+  featureSet: z.string().optional(),
   migrateSource: z.string().optional(),
   migrateTarget: z.string().optional(),
+});
+
+/** One resource's operations on a node (Pacemaker's lrm_resource). */
+export const resourceHistory = z.strictObject({
+  id: z.string(),
+  class: z.string(),
+  provider: z.string().optional(),
+  type: z.string(),
+  operations: z.array(operationRecord).max(64),
 });
 
 /** One node's operation history and transient attributes (Pacemaker's lrm and transient_attributes). */
@@ -138,13 +153,7 @@ export const nodeHistoryRecord = z.strictObject({
   /** When the node started this history (wall ms): it was up and in the cluster then. */
   createdAtMs: z.number(),
   attributes: attributes,
-  resources: z.array(z.strictObject({
-    id: z.string(),
-    class: z.string(),
-    provider: z.string().optional(),
-    type: z.string(),
-    operations: z.array(operationRecord).max(64),
-  })).max(20_000),
+  resources: z.array(resourceHistory).max(20_000),
 });
 export interface NodeHistoryRecord {
   readonly incarnation: string;
