@@ -232,7 +232,7 @@ export function importCib(_config: ResourceConfigRecord, cib: PlannerInput): Edi
   });
 }
 
-const historyIdOf = (id: string): string => id.replace(/:\d+$/, '');
+const withoutInstanceNumber = (id: string): string => id.replace(/:\d+$/, '');
 
 /**
  * crm_resource --cleanup on one node: drops the resources' operation history (so the node
@@ -241,13 +241,13 @@ const historyIdOf = (id: string): string => id.replace(/:\d+$/, '');
  */
 export function cleanupHistory(history: NodeHistoryRecord, ids: readonly string[]): { record: NodeHistoryRecord; changed: boolean; removed: string[] } {
   const wanted = new Set(ids);
-  const resources = history.resources.filter((r) => !wanted.has(historyIdOf(r.id)));
+  const resources = history.resources.filter((r) => !wanted.has(withoutInstanceNumber(r.id)));
   const attributes: Record<string, string> = {};
   for (const [k, v] of Object.entries(history.attributes)) {
     const m = /^(?:fail-count|last-failure)-(.+?)(?:#.*)?$/.exec(k);
-    if (m === null || !wanted.has(historyIdOf(m[1] ?? ''))) attributes[k] = v;
+    if (m === null || !wanted.has(withoutInstanceNumber(m[1] ?? ''))) attributes[k] = v;
   }
-  const removed = history.resources.filter((r) => wanted.has(historyIdOf(r.id))).map((r) => r.id);
+  const removed = history.resources.filter((r) => wanted.has(withoutInstanceNumber(r.id))).map((r) => r.id);
   const changed = removed.length > 0 || Object.keys(attributes).length !== Object.keys(history.attributes).length;
   return { record: { ...history, resources, attributes }, changed, removed };
 }

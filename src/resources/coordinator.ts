@@ -3,7 +3,8 @@
 // the input (so any decision replays offline with `herd resource simulate --input`), and runs
 // the transition: resource actions through the nodes' executors, fencing through the fencer,
 // every write guarded by its fencing token. After a transition ends, or stops on an unexpected
-// result, it plans again from the new state until nothing is left to do.
+// result, a lost node or a configuration change, it plans again from the new state until
+// nothing is left to do.
 
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -21,7 +22,7 @@ import type { SavedInput } from './saved-input.js';
 import type { Action } from './planner/actions.js';
 import { plan } from './planner/plan.js';
 import type { Rsc } from './planner/working-set.js';
-import { fenceHistoryKind, nodeHistoryKind, type ResourceConfigRecord } from './records.js';
+import { configId, fenceHistoryKind, nodeHistoryKind, type ResourceConfigRecord } from './records.js';
 import { graphOf, hasWork, runTransition } from './transition.js';
 import type { ResourceView } from './view.js';
 import type { ResourceActionReply, ResourceActionRequest } from './wire.js';
@@ -117,13 +118,16 @@ export class ResourceCoordinator {
     this.deps.log(`transition ${saved}: ${steps.filter((s) => !s.action.pseudo).length} action(s)${summary ? `\n${summary}` : ''}`);
     let revision = 0;
     const config = resources.currentConfig();
-    // Like Pacemaker, a node lost mid-transition aborts it: its actions will not answer.
+    // Like Pacemaker, a node lost mid-transition aborts it: its actions will not answer. A
+    // configuration change stops new actions from starting; those in flight finish.
     const abort = this.abortOnNodeLoss(saved);
+    const configRevision = resources.config.get(configId)?.modRevision;
+    const configChanged = (): boolean => resources.config.get(configId)?.modRevision !== configRevision;
     const outcome = await runTransition(steps, async (action) => {
       const r = await Promise.race([this.carryOut(action, config), abort.lost.then(() => ({ ok: false, revision: 0 }))]);
       revision = Math.max(revision, r.revision);
       return r.ok;
-    }, { inFlightMax: 32, stopped: () => this.stopped || abort.aborted() }).finally(abort.cancel);
+    }, { inFlightMax: 32, stopped: () => this.stopped || abort.aborted() || configChanged() }).finally(abort.cancel);
     // Plan the next round from a view that holds every result of this one.
     await this.caughtUp(revision);
     if (outcome.failed.length > 0) {

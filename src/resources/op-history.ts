@@ -2,7 +2,8 @@
 // resource a `<id>_last_0` entry for the last one-shot operation, `<id>_last_failure_0` for the
 // last failure, one `<id>_monitor_<interval>` entry per recurring monitor, and the transient
 // attributes fail-count-<id>#<op>_<interval> and last-failure-<id>#<op>_<interval>. The planner
-// reads exactly this back (planner/history.ts). Pure: the record and `nowS` come in.
+// reads exactly this back (planner/history.ts); cleanup is config-edit.ts's cleanupHistory.
+// Pure: the record and `nowS` come in.
 
 import { INFINITY, type OperationRecord } from './model.js';
 import type { NodeHistoryRecord } from './records.js';
@@ -75,10 +76,4 @@ export function withPromotionScores(h: NodeHistoryRecord, scores: Readonly<Recor
   const kept = Object.entries(h.attributes).filter(([k]) => !k.startsWith('master-'));
   const next = { ...Object.fromEntries(kept), ...scores };
   return JSON.stringify(next) === JSON.stringify(h.attributes) ? h : { ...h, attributes: next };
-}
-
-/** The history without a resource's operations and fail counts (crm_resource --cleanup): the node probes it again. */
-export function withoutResource(h: NodeHistoryRecord, id: string): NodeHistoryRecord {
-  const attributes = Object.fromEntries(Object.entries(h.attributes).filter(([k]) => !k.startsWith(`fail-count-${id}#`) && !k.startsWith(`last-failure-${id}#`)));
-  return { ...h, resources: h.resources.filter((r) => r.id !== id), attributes };
 }
