@@ -116,6 +116,10 @@ export class ResourceCoordinator {
     const saved = this.save({ nowS, input: built.input });
     const summary = transition.summary.map((l) => `  * ${l.text}`).join('\n');
     this.deps.log(`transition ${saved}: ${steps.filter((s) => !s.action.pseudo).length} action(s)${summary ? `\n${summary}` : ''}`);
+    if (summary) {
+      const text = transition.summary.map((l) => l.text.replace(/\s+/g, ' ')).join('; ');
+      void recordEvent(this.deps.records, { atMs: nowMs, node: this.deps.self, kind: 'transition', severity: 'info', subject: `transition ${saved}`, message: text.slice(0, 4000) }, [this.deps.leadership.guard]);
+    }
     let revision = 0;
     const config = resources.currentConfig();
     // Like Pacemaker, a node lost mid-transition aborts it: its actions will not answer. A
@@ -131,7 +135,9 @@ export class ResourceCoordinator {
     // Plan the next round from a view that holds every result of this one.
     await this.caughtUp(revision);
     if (outcome.failed.length > 0) {
-      this.deps.log(`transition ${saved} stopped: ${outcome.failed.map(describe).join(', ')} did not succeed; planning again`);
+      const message = `transition ${saved} stopped: ${outcome.failed.map(describe).join(', ')} did not succeed; planning again`;
+      this.deps.log(message);
+      await recordEvent(this.deps.records, { atMs: clock.nowMs(), node: this.deps.self, kind: 'transition', severity: 'warning', subject: `transition ${saved}`, message: message.slice(0, 1000) }, [this.deps.leadership.guard]);
       await new Promise<void>((resolve) => this.deps.timers.setTimeout(resolve, retryAfterFailureMs));
     }
     return true;

@@ -14,6 +14,7 @@ import { ok, type Failure, type Result } from '../core/result.js';
 import type { NodeAgent } from '../membership/agent.js';
 import type { MembershipView } from '../membership/view.js';
 import type { Records } from '../store/records.js';
+import { recordEvent } from '../store/events.js';
 import { Executor, type ClassRegistry, type Operation, type OperationRecord as ExecRecord, type Outcome } from './executor/index.js';
 import type { OperationConfig, PrimitiveConfig } from './model.js';
 import { recordResult, withPromotionScores, type AgentIdentity, type OperationResult } from './op-history.js';
@@ -193,7 +194,11 @@ export class ResourceNode {
     const entry = this.active.get(r.resourceId);
     if (!entry) return;
     const expectedRc = entry.role === 'Promoted' ? 8 : 0;
-    if (r.failed) this.deps.log(`monitor of ${r.resourceId} failed: rc ${r.rc} ${r.exitReason ?? ''}`);
+    if (r.failed) {
+      const message = `monitor of ${r.resourceId} on ${this.deps.self} failed: rc ${r.rc} (${r.status})${r.exitReason ? `: ${r.exitReason}` : ''}`;
+      this.deps.log(message);
+      void recordEvent(this.deps.records, { atMs: this.deps.clock.nowMs(), node: this.deps.self, kind: 'resource_failed', severity: 'error', subject: r.resourceId, message });
+    }
     void this.record({ ...entry.request, token: 0, action: 'monitor', intervalMs: r.intervalMs, timeoutMs: 1 }, {
       action: 'monitor', intervalMs: r.intervalMs, rc: r.rc, status: r.status, callId: r.callId, expectedRc, failed: r.failed,
       ...(r.exitReason === undefined ? {} : { exitReason: r.exitReason }),
@@ -251,6 +256,7 @@ export class ResourceNode {
     const since = this.deps.agent.msSinceLeaseRenewal();
     if (since !== undefined && since < this.deps.timing.resourceSelfStopAfterMs && this.deps.agent.inCluster) return;
     this.selfStopped = true;
+    // No event: the store is out of reach; the log and the next fresh history tell the story.
     this.deps.log(`lease unrenewed for ${since ?? 'more than its TTL'} ms: stopping ${this.active.size} resource(s) before it can expire`);
     void this.stopAll();
   }
