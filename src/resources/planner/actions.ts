@@ -63,7 +63,10 @@ export class ActionGraph {
 
   order(first: Action | undefined, then: Action | undefined, flags: number): void {
     if (!first || !then || first === then) return;
-    const existing = then.before.find((e) => e.first === first);
+    // Every edge is in both lists: search the shorter (a clone's pseudo-actions have one per instance).
+    const existing = first.after.length < then.before.length
+      ? first.after.find((e) => e.then === then)
+      : then.before.find((e) => e.first === first);
     if (existing) { existing.flags |= flags; return; }
     const edge: Edge = { first, then, flags };
     then.before.push(edge);

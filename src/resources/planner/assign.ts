@@ -6,7 +6,7 @@
 import { INFINITY } from '../model.js';
 import { addScores } from '../score.js';
 import {
-  locate, roleRank, type Colocation, type NodeScore, type PNode, type Rsc, type WorkingSet,
+  locate, roleRank, type AttributeClasses, type Colocation, type NodeScore, type NodeScores, type PNode, type Rsc, type WorkingSet,
 } from './working-set.js';
 import { assignClone, cloneColocationAsPrimary } from './clone.js';
 import { banInsufficientCapacity, compareCapacities, consumeCapacity, releaseCapacity } from './utilization.js';
@@ -14,31 +14,40 @@ import { banInsufficientCapacity, compareCapacities, consumeCapacity, releaseCap
 export const nodeCanRun = (n: PNode): boolean =>
   n.online && !n.shutdown && !n.unclean && !n.standby && !n.maintenance;
 
-export const anyNodeAvailable = (nodes: Map<string, NodeScore>): boolean =>
-  [...nodes.values()].some((s) => s.weight >= 0 && nodeCanRun(s.node));
-
-export function copyScores(nodes: Map<string, NodeScore>): Map<string, NodeScore> {
-  return new Map([...nodes].map(([id, s]) => [id, { node: s.node, weight: s.weight }]));
-}
+export const anyNodeAvailable = (nodes: NodeScores): boolean =>
+  nodes.some((node, weight) => weight >= 0 && nodeCanRun(node));
 
 /** Pacemaker's sort_node_weight: usable first, then weight, then fewest assigned, current, name. */
-export function sortNodes(scores: NodeScore[], current: PNode | undefined, set: WorkingSet): NodeScore[] {
-  return [...scores].sort((a, b) => {
-    const wa = nodeCanRun(a.node) ? a.weight : -INFINITY;
-    const wb = nodeCanRun(b.node) ? b.weight : -INFINITY;
-    if (wa !== wb) return wb - wa;
-    // "minimal" packs nodes: only the score and then the name decide.
-    if (set.placementStrategy !== 'minimal') {
-      if (set.placementStrategy === 'balanced') {
-        const byCapacity = compareCapacities(a.node, b.node);
-        if (byCapacity !== 0) return byCapacity;
-      }
-      if (a.node.assignedCount !== b.node.assignedCount) return a.node.assignedCount - b.node.assignedCount;
-      if (current && a.node === current) return -1;
-      if (current && b.node === current) return 1;
+function compareNodes(a: PNode, weightA: number, b: PNode, weightB: number, current: PNode | undefined, set: WorkingSet): number {
+  const wa = nodeCanRun(a) ? weightA : -INFINITY;
+  const wb = nodeCanRun(b) ? weightB : -INFINITY;
+  if (wa !== wb) return wb - wa;
+  // "minimal" packs nodes: only the score and then the name decide.
+  if (set.placementStrategy !== 'minimal') {
+    if (set.placementStrategy === 'balanced') {
+      const byCapacity = compareCapacities(a, b);
+      if (byCapacity !== 0) return byCapacity;
     }
-    return a.node.name < b.node.name ? -1 : a.node.name > b.node.name ? 1 : 0;
-  });
+    if (a.assignedCount !== b.assignedCount) return a.assignedCount - b.assignedCount;
+    if (current && a === current) return -1;
+    if (current && b === current) return 1;
+  }
+  return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+}
+
+export function sortNodes(scores: NodeScore[], current: PNode | undefined, set: WorkingSet): NodeScore[] {
+  return [...scores].sort((a, b) => compareNodes(a.node, a.weight, b.node, b.weight, current, set));
+}
+
+/**
+ * The first node sortNodes would give, found in one pass. Comparing capacities ("balanced")
+ * need not be transitive, so there the first node is whatever the sort makes it: sort then.
+ */
+function bestNode(scores: NodeScores, current: PNode | undefined, set: WorkingSet): NodeScore | undefined {
+  if (set.placementStrategy === 'balanced') return sortNodes(scores.values(), current, set)[0];
+  // The usable score comes first in the comparison.
+  return scores.first((node, weight) => (nodeCanRun(node) ? weight : -INFINITY),
+    (node, weight, leader, leaderWeight) => compareNodes(node, weight, leader, leaderWeight, current, set));
 }
 
 export function currentNode(rsc: Rsc): PNode | undefined {
@@ -80,14 +89,14 @@ export function assignPrimitive(set: WorkingSet, rsc: Rsc, prefer?: PNode): PNod
   rsc.assigning = true;
   for (const c of rsc.colocations) {
     const keep = roleRank[c.dependentRole] >= roleRank.Promoted || (c.score < 0 && c.score > -INFINITY);
-    const archive = keep ? copyScores(rsc.allowed) : undefined;
+    const archive = keep ? rsc.allowed.copy() : undefined;
     assignResource(set, c.primary);
     applyColocation(set, rsc, c.primary, c);
     if (archive && !anyNodeAvailable(rsc.allowed)) rsc.allowed = archive;
   }
   for (const c of rsc.colocatedWithThis) {
     if (!hasInfluence(c)) continue;
-    rsc.allowed = mergeWeights(c.dependent, rsc.allowed, c.nodeAttribute, c.score / INFINITY, { rollback: true });
+    rsc.allowed = mergeWeights(set, c.dependent, rsc.allowed, c.nodeAttribute, c.score / INFINITY, { rollback: true });
   }
   if (rsc.nextRole === 'Stopped') {
     for (const n of set.nodes) locate(rsc, n, -INFINITY);
@@ -110,22 +119,21 @@ export function assignPrimitive(set: WorkingSet, rsc: Rsc, prefer?: PNode): PNod
 export const hasInfluence = (c: Colocation): boolean => c.influence || c.primary.runningOn.length === 0;
 
 function chooseNode(set: WorkingSet, rsc: Rsc, prefer: PNode | undefined): void {
-  const nodes = sortNodes([...rsc.allowed.values()], currentNode(rsc), set);
-  const best = nodes[0];
+  const best = bestNode(rsc.allowed, currentNode(rsc), set);
   let chosen: NodeScore | undefined;
   if (prefer && best) {
-    const p = rsc.allowed.get(prefer.id);
-    if (p && p.weight >= best.weight && nodeCanRun(p.node)) chosen = p;
+    const p = rsc.allowed.weight(prefer);
+    if (p !== undefined && p >= best.weight && nodeCanRun(prefer)) chosen = { node: prefer, weight: p };
   }
   if (!chosen && best) {
     chosen = best;
     const uniqueInstance = rsc.parent?.variant === 'clone' && rsc.parent.clone?.unique === true;
     const running = currentNode(rsc);
     if (!uniqueInstance && chosen.weight > 0 && nodeCanRun(chosen.node) && running && nodeCanRun(running)) {
-      for (const candidate of nodes.slice(1)) {
-        if (candidate.weight !== chosen.weight) break;
-        if (candidate.node === running) chosen = candidate;
-      }
+      // Pacemaker walks the sorted nodes while they tie with the best, taking the current
+      // one if it meets it: usable nodes come first by score, so that is the current node
+      // exactly when it is usable and scores the same.
+      if (rsc.allowed.weight(running) === chosen.weight) chosen = { node: running, weight: chosen.weight };
     }
   }
   finalize(set, rsc, chosen?.node, false, chosen?.weight);
@@ -135,7 +143,7 @@ function chooseNode(set: WorkingSet, rsc: Rsc, prefer: PNode | undefined): void 
 export function finalize(set: WorkingSet, rsc: Rsc, node: PNode | undefined, force: boolean, weight?: number): boolean {
   let chosen = node;
   if (!force && chosen) {
-    const w = weight ?? rsc.allowed.get(chosen.id)?.weight ?? -INFINITY;
+    const w = weight ?? rsc.allowed.weight(chosen) ?? -INFINITY;
     if (w < 0 || !nodeCanRun(chosen)) {
       rsc.nextRole = 'Stopped';
       chosen = undefined;
@@ -188,32 +196,34 @@ function colocationMatch(dependent: Rsc, primary: Rsc, c: Colocation): void {
   const attribute = c.nodeAttribute ?? '#id';
   const value = primary.assignedTo?.attributes.get(attribute);
   if (!primary.assignedTo && c.score < 0) return;
-  const work = copyScores(dependent.allowed);
-  for (const s of work.values()) {
-    if (!primary.assignedTo) s.weight = addScores(-c.score, s.weight);
-    else if (s.node.attributes.get(attribute) === value) {
-      if (c.score < INFINITY) s.weight = addScores(c.score, s.weight);
-    } else if (c.score >= INFINITY) s.weight = addScores(-c.score, s.weight);
-  }
-  if (c.score <= -INFINITY || c.score >= INFINITY || anyNodeAvailable(work)) dependent.allowed = work;
+  // A mandatory colocation always applies, so it changes the scores in place; an advisory one
+  // only if some node stays available, so it works on a copy.
+  const mandatory = c.score <= -INFINITY || c.score >= INFINITY;
+  const work = mandatory ? dependent.allowed : dependent.allowed.copy();
+  work.update((node, weight) => {
+    if (!primary.assignedTo) return addScores(-c.score, weight);
+    if (node.attributes.get(attribute) === value) return c.score < INFINITY ? addScores(c.score, weight) : weight;
+    return c.score >= INFINITY ? addScores(-c.score, weight) : weight;
+  });
+  if (mandatory || anyNodeAvailable(work)) dependent.allowed = work;
 }
 
 const INFINITY_HACK = INFINITY * -100;
 
 /** Folds rsc's (and, transitively, its dependents') preferences into `nodes` (merge_weights). */
-export function mergeWeights(rsc: Rsc, nodes: Map<string, NodeScore> | undefined, attribute: string | undefined, factor: number,
-  flags: { init?: boolean; rollback?: boolean; positive?: boolean; forward?: boolean }): Map<string, NodeScore> {
-  if (rsc.merging) return nodes ?? new Map();
+export function mergeWeights(set: WorkingSet, rsc: Rsc, nodes: NodeScores | undefined, attribute: string | undefined, factor: number,
+  flags: { init?: boolean; rollback?: boolean; positive?: boolean; forward?: boolean }): NodeScores {
+  if (rsc.merging) return nodes ?? rsc.allowed.cleared();
   rsc.merging = true;
-  let work: Map<string, NodeScore>;
+  let work: NodeScores;
   const lastMember = rsc.variant === 'group' ? rsc.children[rsc.children.length - 1] : undefined;
   if (flags.init || !nodes) {
-    work = lastMember ? mergeWeights(lastMember, undefined, attribute, factor, { ...flags, init: true }) : copyScores(rsc.allowed);
+    work = lastMember ? mergeWeights(set, lastMember, undefined, attribute, factor, { ...flags, init: true }) : rsc.allowed.copy();
   } else if (lastMember) {
-    work = mergeWeights(lastMember, nodes, attribute, factor, flags);
+    work = mergeWeights(set, lastMember, nodes, attribute, factor, flags);
   } else {
-    work = copyScores(nodes);
-    addScoresMatchingAttribute(work, rsc, attribute, factor, flags.positive === true);
+    work = nodes.copy();
+    addScoresMatchingAttribute(set, work, rsc, attribute, factor, flags.positive === true);
   }
   if (anyNodeAvailable(work)) {
     const multiplier = factor < 0 ? -1 : 1;
@@ -223,39 +233,68 @@ export function mergeWeights(rsc: Rsc, nodes: Map<string, NodeScore> | undefined
       if (flags.forward) other = c.primary;
       else if (!hasInfluence(c)) continue;
       else other = c.dependent;
-      work = mergeWeights(other, work, c.nodeAttribute, multiplier * c.score / INFINITY, { ...flags, init: false, rollback: true });
+      work = mergeWeights(set, other, work, c.nodeAttribute, multiplier * c.score / INFINITY, { ...flags, init: false, rollback: true });
     }
   } else if (flags.rollback) {
     rsc.merging = false;
     return nodes ?? work;
   }
-  if (flags.positive) for (const s of work.values()) if (s.weight === INFINITY_HACK) s.weight = 1;
+  if (flags.positive) work.update((_node, weight) => (weight === INFINITY_HACK ? 1 : weight));
   rsc.merging = false;
   return work;
 }
 
-function addScoresMatchingAttribute(nodes: Map<string, NodeScore>, rsc: Rsc, attribute: string | undefined, factor: number, onlyPositive: boolean): void {
-  const attr = attribute ?? '#uname';
-  for (const s of nodes.values()) {
-    const score = bestScoreMatching(rsc, attr, s.node.attributes.get(attr));
-    if (factor < 0 && score < 0) continue;
-    if (s.weight === INFINITY_HACK) continue;
+function addScoresMatchingAttribute(set: WorkingSet, nodes: NodeScores, rsc: Rsc, attribute: string | undefined, factor: number, onlyPositive: boolean): void {
+  const classes = attributeClasses(set, attribute ?? '#uname');
+  const best = bestScoresByValue(rsc, classes);
+  nodes.update((node, current) => {
+    const score = best[classes.classOf[node.index] ?? 0] ?? -INFINITY;
+    if (factor < 0 && score < 0) return current;
+    if (current === INFINITY_HACK) return current;
     const product = factor * score;
     let weight = Math.trunc(product < 0 ? product - 0.5 : product + 0.5);
     if (weight === 0 && score !== 0) weight = factor > 0 ? 1 : factor < 0 ? -1 : 0;
-    const next = addScores(weight, s.weight);
-    if (onlyPositive && next < 0 && s.weight > 0) { s.weight = INFINITY_HACK; continue; }
-    if (onlyPositive && next < 0 && s.weight === 0) continue;
-    s.weight = next;
-  }
+    const next = addScores(weight, current);
+    if (onlyPositive && next < 0 && current > 0) return INFINITY_HACK;
+    if (onlyPositive && next < 0 && current === 0) return current;
+    return next;
+  });
 }
 
-function bestScoreMatching(rsc: Rsc, attribute: string, value: string | undefined): number {
-  let best = -INFINITY;
-  for (const s of rsc.allowed.values()) {
-    if (s.weight > best && nodeCanRun(s.node) && s.node.attributes.get(attribute) === value) best = s.weight;
-  }
+/**
+ * rsc's best score on a usable node, per class of nodes sharing the attribute's value
+ * (-INFINITY where it has none). Computed once per merge rather than once per node.
+ */
+function bestScoresByValue(rsc: Rsc, classes: AttributeClasses): Float64Array {
+  const best = new Float64Array(classes.count).fill(-INFINITY);
+  rsc.allowed.forEach((node, weight) => {
+    if (!nodeCanRun(node)) return;
+    const c = classes.classOf[node.index] ?? 0;
+    if (weight > (best[c] ?? -INFINITY)) best[c] = weight;
+  });
   return best;
+}
+
+/**
+ * The working set's nodes grouped by their value of `attribute` (nodes without it form one
+ * group): classOf[node.index] is the node's group. Node attributes do not change once node
+ * states are unpacked, so each attribute's grouping is computed once and kept in the set.
+ */
+function attributeClasses(set: WorkingSet, attribute: string): AttributeClasses {
+  let classes = set.attributeClasses.get(attribute);
+  if (!classes) {
+    const byValue = new Map<string | undefined, number>();
+    const classOf = new Int32Array(set.nodes.length);
+    for (const node of set.nodes) {
+      const value = node.attributes.get(attribute);
+      let c = byValue.get(value);
+      if (c === undefined) { c = byValue.size; byValue.set(value, c); }
+      classOf[node.index] = c;
+    }
+    classes = { classOf, count: byValue.size };
+    set.attributeClasses.set(attribute, classes);
+  }
+  return classes;
 }
 
 /**
@@ -269,10 +308,10 @@ export function sortResourcesForAssignment(set: WorkingSet): Rsc[] {
     return set.resources.map((r, i) => ({ r, i })).sort((x, y) => y.r.priority - x.r.priority || x.i - y.i).map((x) => x.r);
   }
   const nodes = sortNodes(set.nodes.map((node) => ({ node, weight: 0 })), undefined, set).map((s) => s.node);
-  const merged = new Map<Rsc, Map<string, NodeScore>>();
-  const scoresOf = (r: Rsc): Map<string, NodeScore> => {
+  const merged = new Map<Rsc, NodeScores>();
+  const scoresOf = (r: Rsc): NodeScores => {
     let m = merged.get(r);
-    if (!m) { m = mergeWeights(r, undefined, undefined, 1, { init: true }); merged.set(r, m); }
+    if (!m) { m = mergeWeights(set, r, undefined, undefined, 1, { init: true }); merged.set(r, m); }
     return m;
   };
   const indexed = set.resources.map((r, i) => ({ r, i }));
@@ -282,12 +321,12 @@ export function sortResourcesForAssignment(set: WorkingSet): Rsc[] {
     if (a.priority !== b.priority) return b.priority - a.priority;
     const sa = scoresOf(a);
     const sb = scoresOf(b);
-    const ca = a.runningOn[0] ? sa.get(a.runningOn[0].id)?.weight ?? -INFINITY : -INFINITY;
-    const cb = b.runningOn[0] ? sb.get(b.runningOn[0].id)?.weight ?? -INFINITY : -INFINITY;
+    const ca = a.runningOn[0] ? sa.weight(a.runningOn[0]) ?? -INFINITY : -INFINITY;
+    const cb = b.runningOn[0] ? sb.weight(b.runningOn[0]) ?? -INFINITY : -INFINITY;
     if (ca !== cb) return cb - ca;
     for (const n of nodes) {
-      const wa = sa.get(n.id)?.weight ?? -INFINITY;
-      const wb = sb.get(n.id)?.weight ?? -INFINITY;
+      const wa = sa.weight(n) ?? -INFINITY;
+      const wb = sb.weight(n) ?? -INFINITY;
       if (wa !== wb) return wb - wa;
     }
     return x.i - y.i;

@@ -6,11 +6,11 @@
 import { INFINITY } from '../model.js';
 import { addScores, parseScore } from '../score.js';
 import {
-  assignResource, copyScores, deassign, filterColocation, finalize, hasInfluence, mergeWeights, nodeCanRun,
+  assignResource, deassign, filterColocation, finalize, hasInfluence, mergeWeights, nodeCanRun,
   sortNodes, applyColocation,
 } from './assign.js';
 import { promotionNeedsTicket } from './tickets.js';
-import { cloneOf, leaves, locate, roleRank, type Colocation, type NodeScore, type PNode, type Role, type Rsc, type WorkingSet } from './working-set.js';
+import { cloneOf, leaves, locate, roleRank, type Colocation, type NodeScores, type PNode, type Role, type Rsc, type WorkingSet } from './working-set.js';
 
 /** Where an instance is assigned (a group instance: its first member's node). */
 export function instanceNode(rsc: Rsc): PNode | undefined {
@@ -44,10 +44,10 @@ export function currentRoleOf(rsc: Rsc): Role {
   return best;
 }
 
-function addToInstance(rsc: Rsc, nodeId: string, score: number): void {
-  const s = rsc.allowed.get(nodeId);
-  if (s) s.weight = addScores(s.weight, score);
-  for (const c of rsc.children) addToInstance(c, nodeId, score);
+function addToInstance(rsc: Rsc, node: PNode, score: number): void {
+  const weight = rsc.allowed.weight(node);
+  if (weight !== undefined) rsc.allowed.set(node, addScores(weight, score));
+  for (const c of rsc.children) addToInstance(c, node, score);
 }
 
 function compareInstances(clone: Rsc): (a: Rsc, b: Rsc) => number {
@@ -64,8 +64,8 @@ function compareInstances(clone: Rsc): (a: Rsc, b: Rsc) => number {
     const fb = instanceFailed(b);
     if (fa !== fb) return fa ? 1 : -1;
     if (ca.node && cb.node) {
-      const wa = clone.allowed.get(ca.node.id)?.weight ?? -INFINITY;
-      const wb = clone.allowed.get(cb.node.id)?.weight ?? -INFINITY;
+      const wa = clone.allowed.weight(ca.node) ?? -INFINITY;
+      const wb = clone.allowed.weight(cb.node) ?? -INFINITY;
       if (wa !== wb) return wb - wa;
     }
     return a.sortIndex - b.sortIndex;
@@ -79,7 +79,7 @@ export function assignClone(set: WorkingSet, clone: Rsc): void {
   clone.assigning = true;
   for (const c of clone.colocations) assignResource(set, c.primary);
   for (const c of clone.colocatedWithThis) {
-    if (hasInfluence(c)) clone.allowed = mergeWeights(c.dependent, clone.allowed, c.nodeAttribute, c.score / INFINITY, { rollback: true, positive: true });
+    if (hasInfluence(c)) clone.allowed = mergeWeights(set, c.dependent, clone.allowed, c.nodeAttribute, c.score / INFINITY, { rollback: true, positive: true });
   }
   clone.children.forEach((c, i) => { c.sortIndex = i; });
   const instances = [...clone.children].sort(compareInstances(clone));
@@ -93,7 +93,8 @@ function distribute(set: WorkingSet, clone: Rsc, instances: Rsc[]): void {
   const settings = clone.clone;
   if (!settings) return;
   const counts = new Map<string, number>();
-  const available = [...clone.allowed.values()].filter((s) => nodeCanRun(s.node)).length;
+  let available = 0;
+  clone.allowed.forEach((node) => { if (nodeCanRun(node)) available++; });
   const allColocations = settings.max < available;
   const optimal = Math.max(1, available > 0 ? Math.floor(settings.max / available) : 1);
   let assigned = 0;
@@ -101,9 +102,9 @@ function distribute(set: WorkingSet, clone: Rsc, instances: Rsc[]): void {
     if (assigned >= settings.max) break;
     const current = instanceCurrent(instance);
     if (!current.node || !instance.provisional || instanceFailed(instance)) continue;
-    const parentScore = clone.allowed.get(current.node.id);
-    if (!nodeCanRun(current.node) || (parentScore?.weight ?? -INFINITY) < 0) continue;
-    if (parentScore && (counts.get(current.node.id) ?? 0) >= optimal) continue;
+    const parentScore = clone.allowed.weight(current.node);
+    if (!nodeCanRun(current.node) || (parentScore ?? -INFINITY) < 0) continue;
+    if (parentScore !== undefined && (counts.get(current.node.id) ?? 0) >= optimal) continue;
     if (assignInstance(set, clone, instance, current.node, allColocations, settings.nodeMax, counts)) assigned++;
   }
   for (const instance of instances) {
@@ -118,9 +119,7 @@ function distribute(set: WorkingSet, clone: Rsc, instances: Rsc[]): void {
 }
 
 function addToInstanceBan(rsc: Rsc, node: PNode): void {
-  const s = rsc.allowed.get(node.id);
-  if (s) s.weight = -INFINITY;
-  else rsc.allowed.set(node.id, { node, weight: -INFINITY });
+  rsc.allowed.set(node, -INFINITY);
   rsc.children.forEach((c) => addToInstanceBan(c, node));
 }
 
@@ -150,32 +149,33 @@ function assignInstance(set: WorkingSet, clone: Rsc, instance: Rsc, prefer: PNod
   if (!instance.provisional) return instanceNode(instance) !== undefined;
   appendParentColocations(clone, instance, all);
   if (prefer) {
-    const local = instance.allowed.get(prefer.id) ?? instance.children[0]?.allowed.get(prefer.id);
-    if (!local || local.weight < 0) return false;
+    const local = instance.allowed.weight(prefer) ?? instance.children[0]?.allowed.weight(prefer);
+    if (local === undefined || local < 0) return false;
   }
-  for (const s of [...instance.allowed.values()]) {
-    const parent = clone.allowed.get(s.node.id);
-    const full = (counts.get(s.node.id) ?? 0) >= limit;
-    if (!nodeCanRun(s.node) || instance.orphan || !parent) addToInstance(instance, s.node.id, -INFINITY);
-    else if (parent.weight < 0) addToInstance(instance, s.node.id, parent.weight);
-    else if (full) addToInstance(instance, s.node.id, -INFINITY);
+  for (const node of instance.allowed.nodesWithEntries()) {
+    const parent = clone.allowed.weight(node);
+    const full = (counts.get(node.id) ?? 0) >= limit;
+    if (!nodeCanRun(node) || instance.orphan || parent === undefined) addToInstance(instance, node, -INFINITY);
+    else if (parent < 0) addToInstance(instance, node, parent);
+    else if (full) addToInstance(instance, node, -INFINITY);
   }
-  const backup = snapshot(instance);
+  // Only an assignment to a preferred node is taken back.
+  const backup = prefer ? snapshot(instance) : undefined;
   clone.assigning = true;
   const chosen = assignResource(set, instance, prefer);
   if (chosen && prefer && chosen !== prefer) {
-    restore(set, backup);
+    if (backup) restore(set, backup);
     return false;
   }
   if (chosen) counts.set(chosen.id, (counts.get(chosen.id) ?? 0) + 1);
   return chosen !== undefined;
 }
 
-interface Snapshot { rsc: Rsc; allowed: Map<string, NodeScore>; provisional: boolean; nextRole: Role }
+interface Snapshot { rsc: Rsc; allowed: NodeScores; provisional: boolean; nextRole: Role }
 
 function snapshot(rsc: Rsc): Snapshot[] {
   const out: Snapshot[] = [];
-  const walk = (r: Rsc): void => { out.push({ rsc: r, allowed: copyScores(r.allowed), provisional: r.provisional, nextRole: r.nextRole }); r.children.forEach(walk); };
+  const walk = (r: Rsc): void => { out.push({ rsc: r, allowed: r.allowed.copy(), provisional: r.provisional, nextRole: r.nextRole }); r.children.forEach(walk); };
   walk(rsc);
   return out;
 }
@@ -211,7 +211,7 @@ export function cloneColocationAsPrimary(set: WorkingSet, dependent: Rsc, primar
       const n = instanceNode(instance);
       if (n && !instance.blocked) nodes.add(n.id);
     }
-    for (const s of dependent.allowed.values()) if (!nodes.has(s.node.id)) s.weight = -INFINITY;
+    dependent.allowed.update((node, weight) => (nodes.has(node.id) ? weight : -INFINITY));
     return;
   }
   for (const instance of primary.children) applyColocation(set, dependent, instance, c);
@@ -228,7 +228,7 @@ export function findCompatibleInstance(set: WorkingSet, local: Rsc, primary: Rsc
     && (role === 'Unknown' || roleOf(i) === role));
   const here = where(local);
   if (here) return byNode(here);
-  for (const s of sortNodes([...local.allowed.values()], undefined, set)) {
+  for (const s of sortNodes(local.allowed.values(), undefined, set)) {
     const pair = byNode(s.node);
     if (pair) return pair;
   }
@@ -242,14 +242,13 @@ function dependentWithPromotable(dependent: Rsc, primary: Rsc, c: Colocation): v
     const node = instanceNode(instance);
     if (!node || nextRoleOf(instance) !== c.primaryRole) continue;
     if (c.score < INFINITY) {
-      for (const s of dependent.allowed.values()) {
-        if (s.node.attributes.get(attribute) === node.attributes.get(attribute)) s.weight = addScores(s.weight, c.score);
-      }
+      const value = node.attributes.get(attribute);
+      dependent.allowed.update((n, weight) => (n.attributes.get(attribute) === value ? addScores(weight, c.score) : weight));
     }
     affected.add(node.id);
   }
   if (c.score >= INFINITY && (c.dependentRole !== 'Promoted' || c.primaryRole !== 'Promoted')) {
-    for (const s of dependent.allowed.values()) if (!affected.has(s.node.id)) s.weight = -INFINITY;
+    dependent.allowed.update((node, weight) => (affected.has(node.id) ? weight : -INFINITY));
   }
 }
 
@@ -274,8 +273,8 @@ function promotionScore(rsc: Rsc, node: PNode, notSet: number): number {
   if (!(!unique && anonymousInstanceCounts(rsc, node)) && (rsc.runningOn.length > 0 || rsc.knownOn.size > 0)) {
     if (!rsc.runningOn.includes(node) && !rsc.knownOn.has(node.id)) return notSet;
   }
-  const allowed = rsc.allowed.get(node.id);
-  if (!allowed || allowed.weight < 0) return notSet;
+  const allowed = rsc.allowed.weight(node);
+  if (allowed === undefined || allowed < 0) return notSet;
   // The name the node's history uses for the instance, else (anonymous) the configured name.
   let value = node.attributes.get(`master-${rsc.cloneName ?? rsc.id}`);
   if (value === undefined && !unique && rsc.baseId !== rsc.id) value = node.attributes.get(`master-${rsc.baseId}`);
@@ -301,10 +300,10 @@ function anonymousInstanceCounts(rsc: Rsc, node: PNode): boolean {
 function addPromotionScores(clone: Rsc): void {
   if ((clone.clone?.promotedMax ?? 0) === 0) return;
   for (const instance of clone.children) {
-    for (const s of instance.allowed.values()) {
-      if (!nodeCanRun(s.node)) continue;
-      const score = promotionScore(instance, s.node, 0);
-      if (score > 0) s.weight = addScores(s.weight, score);
+    for (const node of instance.allowed.nodesWithEntries()) {
+      if (!nodeCanRun(node)) continue;
+      const score = promotionScore(instance, node, 0);
+      if (score > 0) instance.allowed.add(node, score);
       instance.priority = Math.max(instance.priority, score);
     }
   }
@@ -327,7 +326,7 @@ function canBePromoted(clone: Rsc, rsc: Rsc, promotedOnNode: Map<string, number>
   if (!allManaged(rsc)) {
     if (currentRoleOf(rsc) !== 'Promoted') return undefined;
   } else if (rsc.priority < 0 || !nodeCanRun(node)) return undefined;
-  if (!clone.allowed.get(node.id)) return undefined;
+  if (!clone.allowed.has(node)) return undefined;
   if ((promotedOnNode.get(node.id) ?? 0) < (clone.clone?.promotedNodeMax ?? 1) || !allManaged(rsc)) return node;
   return undefined;
 }
@@ -396,20 +395,20 @@ function promotionOrder(set: WorkingSet, clone: Rsc): void {
   for (const instance of clone.children) {
     const chosen = instanceNode(instance);
     if (!chosen || instance.sortIndex < 0) continue;
-    const s = clone.allowed.get(chosen.id);
-    if (s) s.weight = addScores(instance.sortIndex, s.weight);
+    const weight = clone.allowed.weight(chosen);
+    if (weight !== undefined) clone.allowed.set(chosen, addScores(instance.sortIndex, weight));
   }
   clone.merging = true;
   for (const c of clone.colocations) {
     if (c.dependentRole !== 'Promoted') continue;
     clone.merging = false;
-    clone.allowed = mergeWeights(c.primary, clone.allowed, c.nodeAttribute, c.score / INFINITY, c.score === INFINITY ? {} : { rollback: true });
+    clone.allowed = mergeWeights(set, c.primary, clone.allowed, c.nodeAttribute, c.score / INFINITY, c.score === INFINITY ? {} : { rollback: true });
     clone.merging = true;
   }
   for (const c of clone.colocatedWithThis) {
     if (!hasInfluence(c) || c.primaryRole !== 'Promoted') continue;
     clone.merging = false;
-    clone.allowed = mergeWeights(c.dependent, clone.allowed, c.nodeAttribute, c.score / INFINITY, { rollback: true, positive: true });
+    clone.allowed = mergeWeights(set, c.dependent, clone.allowed, c.nodeAttribute, c.score / INFINITY, { rollback: true, positive: true });
     clone.merging = true;
   }
   clone.merging = false;
@@ -417,7 +416,7 @@ function promotionOrder(set: WorkingSet, clone: Rsc): void {
   for (const instance of clone.children) {
     const chosen = instanceNode(instance);
     if (!allManaged(instance) && nextRoleOf(instance) === 'Promoted') instance.sortIndex = INFINITY;
-    else if (chosen && instance.sortIndex >= 0) instance.sortIndex = clone.allowed.get(chosen.id)?.weight ?? instance.sortIndex;
+    else if (chosen && instance.sortIndex >= 0) instance.sortIndex = clone.allowed.weight(chosen) ?? instance.sortIndex;
   }
   const original = new Map(clone.children.map((c, i) => [c, i]));
   const byInstance = compareInstances(clone);

@@ -5,16 +5,17 @@
 import type { ColocationConstraint, LocationConstraint, OrderConstraint, ResourceRole, ResourceSet } from '../model.js';
 import { INFINITY } from '../model.js';
 import { evaluateRule } from './rules.js';
-import { addScores, parseScore } from '../score.js';
-import type { Colocation, Location, Role, Rsc, WorkingSet } from './working-set.js';
-import { cloneOf } from './working-set.js';
+import { parseScore } from '../score.js';
+import type { Colocation, Location, NodeLookup, Role, Rsc, WorkingSet } from './working-set.js';
+import { cloneOf, nodeLookup } from './working-set.js';
 import { OrderFlag } from './order-flags.js';
 
 export function unpackConstraints(set: WorkingSet): void {
   for (const top of set.resources) groupColocations(top);
+  const lookup = nodeLookup(set);
   for (const c of set.config.constraints) {
     switch (c.kind) {
-      case 'location': unpackLocation(set, c); break;
+      case 'location': unpackLocation(set, lookup, c); break;
       case 'colocation': unpackColocation(set, c); break;
       case 'order': unpackOrder(set, c); break;
     }
@@ -47,7 +48,7 @@ export function findConstraintResource(set: WorkingSet, id: string | undefined):
 
 const roleFilter = (role: ResourceRole | undefined): Role => (role === undefined || role === 'Started' ? 'Unknown' : role);
 
-function unpackLocation(set: WorkingSet, c: LocationConstraint): void {
+function unpackLocation(set: WorkingSet, lookup: NodeLookup, c: LocationConstraint): void {
   const targets: Rsc[] = [];
   if (c.resource !== undefined) {
     const r = findConstraintResource(set, c.resource);
@@ -60,7 +61,7 @@ function unpackLocation(set: WorkingSet, c: LocationConstraint): void {
   for (const rsc of targets) {
     const discovery = c.resourceDiscovery ?? 'always';
     if (c.rules.length === 0) {
-      const node = set.nodes.find((n) => n.name === c.node);
+      const node = lookup.named(c.node);
       if (!node || c.score === undefined) continue;
       addLocation(rsc, { id: c.id, role: roleFilter(c.role), nodes: [{ node, weight: c.score }], discovery });
       continue;
@@ -95,11 +96,7 @@ function markExclusive(rsc: Rsc): void {
 /** Applies one location to rsc's allowed nodes, recursing into children (Pacemaker's rsc_location). */
 export function applyLocation(rsc: Rsc, location: Location): void {
   if (location.role !== 'Unknown' && location.role !== rsc.nextRole) return;
-  for (const { node, weight } of location.nodes) {
-    const entry = rsc.allowed.get(node.id);
-    if (entry) entry.weight = addScores(entry.weight, weight);
-    else rsc.allowed.set(node.id, { node, weight });
-  }
+  for (const { node, weight } of location.nodes) rsc.allowed.add(node, weight);
   for (const child of rsc.children) applyLocation(child, location);
 }
 

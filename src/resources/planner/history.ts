@@ -1,32 +1,38 @@
 // Owns reading a resource's operation history on one node (Pacemaker's unpack_rsc_op and
 // process_rsc_state): the role it is in, whether it failed and how to recover (on-fail), the
-// bans and fencing requests failures call for, where it is running, and its fail count.
+// bans and fencing requests failures call for, and where it is running (fail counts:
+// failcount.ts).
 // Migrations are read by migration-history.ts; once every node is read, definition.ts compares
 // recorded parameter digests. Pure.
 
 import type { OperationRecord, PlannerInput, ResourceHistory } from '../model.js';
 import { INFINITY } from '../model.js';
-import { addScores, parseScore } from '../score.js';
 import {
-  banEverywhere, cloneOf, isPromotableChild, locate, onFailRank, roleRank, topParent,
+  banEverywhere, cloneOf, isPromotableChild, locate, nodeLookup, onFailRank, roleRank, topParent,
   type OnFailAction, type PNode, type Rsc, type WorkingSet,
 } from './working-set.js';
 import { canFence, fenceNode } from './fencing.js';
 import { resolveHistory } from './resolve.js';
 import { migrateToSucceeded, migrationFailed } from './migration-history.js';
 import { checkDefinition, failureDefinitionChanged } from './definition.js';
+import { failcount } from './failcount.js';
+
+// Fail counts live in failcount.ts; kept importable from here for the operator side (state.ts).
+export { failcount };
 
 /** Online nodes first; offline ones only when fencing is enabled (their resources may still run). */
 export function unpackHistories(set: WorkingSet, input: PlannerInput): void {
   const done = new Set<string>();
   const definitionChecks: DefinitionCheck[] = [];
+  const clones = set.resources.filter((r) => r.variant === 'clone');
+  const nodes = nodeLookup(set);
   const pass = (fence: boolean): void => {
     for (const state of input.status.nodes) {
-      const node = set.nodes.find((n) => n.id === state.id) ?? set.nodes.find((n) => n.name === state.name);
+      const node = nodes.find(state);
       if (!node || done.has(node.id)) continue;
       if (!fence && !node.online) continue;
       done.add(node.id);
-      for (const history of state.resources) unpackResourceHistory(set, node, history, definitionChecks);
+      for (const history of state.resources) unpackResourceHistory(set, clones, node, history, definitionChecks);
     }
   };
   pass(false);
@@ -37,8 +43,8 @@ export function unpackHistories(set: WorkingSet, input: PlannerInput): void {
 
 interface DefinitionCheck { readonly rsc: Rsc; readonly node: PNode; readonly sorted: readonly OperationRecord[] }
 
-function unpackResourceHistory(set: WorkingSet, node: PNode, h: ResourceHistory, definitionChecks: DefinitionCheck[]): void {
-  const rsc = resolveHistory(set, node, h);
+function unpackResourceHistory(set: WorkingSet, clones: readonly Rsc[], node: PNode, h: ResourceHistory, definitionChecks: DefinitionCheck[]): void {
+  const rsc = resolveHistory(set, clones, node, h);
   if (!rsc) return;
 
   const ops = [...h.operations].sort((a, b) => (a.callId < 0 ? Infinity : a.callId) - (b.callId < 0 ? Infinity : b.callId));
@@ -221,7 +227,7 @@ function operationFailed(set: WorkingSet, rsc: Rsc, node: PNode, op: OperationRe
   if (failRole === 'Stopped') {
     const clone = cloneOf(rsc);
     const target = clone && !clone.clone?.unique ? clone : rsc;
-    for (const n of set.nodes) { const e = target.allowed.get(n.id); if (e) e.weight = -INFINITY; else target.allowed.set(n.id, { node: n, weight: -INFINITY }); }
+    for (const n of set.nodes) target.allowed.set(n, -INFINITY);
     for (const n of set.nodes) locate(target, n, 0);
   }
 }
@@ -273,24 +279,4 @@ function addRunning(set: WorkingSet, rsc: Rsc, node: PNode): void {
 function addRunningParent(rsc: Rsc, node: PNode): void {
   if (!rsc.runningOn.includes(node)) rsc.runningOn.push(node);
   if (rsc.parent) addRunningParent(rsc.parent, node);
-}
-
-/** Fail count of rsc on node from transient attributes, honouring failure-timeout. */
-export function failcount(set: WorkingSet, rsc: Rsc, node: PNode): number {
-  const clone = cloneOf(rsc);
-  const id = clone && !clone.clone?.unique ? rsc.baseId : rsc.id;
-  let total = 0;
-  let last = 0;
-  // Anonymous instances' counts may carry an instance number (older controllers, or a clone
-  // that was globally unique once): "fail-count-db:1" counts for "db" (Pacemaker's fail regex).
-  const instance = clone && !clone.clone?.unique ? '(:\\d+)?' : '';
-  const escaped = id.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  const failCount = new RegExp(`^fail-count-${escaped}${instance}(#.+)?$`);
-  const lastFailure = new RegExp(`^last-failure-${escaped}${instance}(#.+)?$`);
-  for (const [name, value] of node.attributes) {
-    if (failCount.test(name)) total = addScores(total, parseScore(value) ?? 0);
-    if (lastFailure.test(name)) last = Math.max(last, Number(value) || 0);
-  }
-  if (total > 0 && rsc.failureTimeoutMs > 0 && last > 0 && last + rsc.failureTimeoutMs / 1000 <= set.nowS) return 0;
-  return total;
 }

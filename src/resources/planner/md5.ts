@@ -9,7 +9,10 @@ const shifts = [
   6, 10, 15, 21, 6, 10, 15, 21, 6, 10, 15, 21, 6, 10, 15, 21,
 ];
 
-const constants = Array.from({ length: 64 }, (_, i) => Math.floor(Math.abs(Math.sin(i + 1)) * 2 ** 32) >>> 0);
+/** Per step: the additive constant, the left rotation and which message word it reads. */
+const constants = Int32Array.from({ length: 64 }, (_, i) => Math.floor(Math.abs(Math.sin(i + 1)) * 2 ** 32) | 0);
+const rotations = Int32Array.from(shifts);
+const wordOf = Int32Array.from({ length: 64 }, (_, i) => (i < 16 ? i : i < 32 ? (5 * i + 1) % 16 : i < 48 ? (3 * i + 5) % 16 : (7 * i) % 16));
 
 function utf8(text: string): number[] {
   const bytes: number[] = [];
@@ -23,39 +26,38 @@ function utf8(text: string): number[] {
   return bytes;
 }
 
-/** MD5 of text (UTF-8), as 32 lowercase hex digits. */
+/** MD5 of text (UTF-8), as 32 lowercase hex digits. Arithmetic is on 32-bit integers (`| 0`). */
 export function md5Hex(text: string): string {
   const bytes = utf8(text);
+  // The message, a 1 bit, zeros, then its length in bits: a whole number of 64-byte blocks.
+  const blocks = ((bytes.length + 8) >> 6) + 1;
+  const words = new Int32Array(blocks * 16);
+  bytes.forEach((byte, i) => { words[i >> 2] = (words[i >> 2] ?? 0) | (byte << ((i % 4) * 8)); });
+  words[bytes.length >> 2] = (words[bytes.length >> 2] ?? 0) | (0x80 << ((bytes.length % 4) * 8));
   const bitLength = bytes.length * 8;
-  bytes.push(0x80);
-  while (bytes.length % 64 !== 56) bytes.push(0);
-  for (let i = 0; i < 8; i++) bytes.push(i < 4 ? (bitLength >>> (8 * i)) & 0xff : Math.floor(bitLength / 2 ** (8 * i)) & 0xff);
-  const state = [0x67452301, 0xefcdab89, 0x98badcfe, 0x10325476];
-  const words = new Array<number>(16);
-  for (let offset = 0; offset < bytes.length; offset += 64) {
-    for (let i = 0; i < 16; i++) {
-      const at = offset + i * 4;
-      words[i] = ((bytes[at] ?? 0) | ((bytes[at + 1] ?? 0) << 8) | ((bytes[at + 2] ?? 0) << 16) | ((bytes[at + 3] ?? 0) << 24)) >>> 0;
-    }
-    let [a, b, c, d] = state as [number, number, number, number];
+  words[blocks * 16 - 2] = bitLength | 0;
+  words[blocks * 16 - 1] = Math.floor(bitLength / 2 ** 32) | 0;
+  const state = Int32Array.of(0x67452301, 0xefcdab89 | 0, 0x98badcfe | 0, 0x10325476);
+  for (let offset = 0; offset < words.length; offset += 16) {
+    let a = state[0] ?? 0;
+    let b = state[1] ?? 0;
+    let c = state[2] ?? 0;
+    let d = state[3] ?? 0;
     for (let i = 0; i < 64; i++) {
-      let f: number;
-      let g: number;
-      if (i < 16) { f = (b & c) | (~b & d); g = i; }
-      else if (i < 32) { f = (d & b) | (~d & c); g = (5 * i + 1) % 16; }
-      else if (i < 48) { f = b ^ c ^ d; g = (3 * i + 5) % 16; }
-      else { f = c ^ (b | ~d); g = (7 * i) % 16; }
-      const sum = (a + f + (constants[i] ?? 0) + (words[g] ?? 0)) >>> 0;
-      const s = shifts[i] ?? 0;
+      const f = i < 16 ? (b & c) | (~b & d) : i < 32 ? (d & b) | (~d & c) : i < 48 ? b ^ c ^ d : c ^ (b | ~d);
+      const sum = (a + f + (constants[i] ?? 0) + (words[offset + (wordOf[i] ?? 0)] ?? 0)) | 0;
+      const s = rotations[i] ?? 0;
       a = d;
       d = c;
       c = b;
-      b = (b + ((sum << s) | (sum >>> (32 - s)))) >>> 0;
+      b = (b + ((sum << s) | (sum >>> (32 - s)))) | 0;
     }
-    state[0] = ((state[0] ?? 0) + a) >>> 0;
-    state[1] = ((state[1] ?? 0) + b) >>> 0;
-    state[2] = ((state[2] ?? 0) + c) >>> 0;
-    state[3] = ((state[3] ?? 0) + d) >>> 0;
+    state[0] = (state[0] ?? 0) + a;
+    state[1] = (state[1] ?? 0) + b;
+    state[2] = (state[2] ?? 0) + c;
+    state[3] = (state[3] ?? 0) + d;
   }
-  return state.map((w) => [0, 8, 16, 24].map((sh) => ((w >>> sh) & 0xff).toString(16).padStart(2, '0')).join('')).join('');
+  let hex = '';
+  for (const word of state) for (let shift = 0; shift < 32; shift += 8) hex += ((word >>> shift) & 0xff).toString(16).padStart(2, '0');
+  return hex;
 }

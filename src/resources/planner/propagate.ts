@@ -50,32 +50,34 @@ interface Flags { optional: boolean; runnable: boolean; migratable: boolean }
  */
 function effective(graph: ActionGraph, action: Action, node?: PNode): Flags {
   const rsc = action.rsc;
-  if (!rsc || rsc.variant === 'primitive' || !action.pseudo) return { optional: action.optional, runnable: action.runnable, migratable: action.migratable === true };
+  if (!rsc || !summarises(action)) return { optional: action.optional, runnable: action.runnable, migratable: action.migratable === true };
   const task = childTask[action.task] ?? action.task;
-  const members = rsc.children.map((child) => graph.find(child, task, child.variant === 'primitive' ? node : undefined))
-    .filter((m): m is Action => m !== undefined && (node === undefined || m.node === undefined || m.node === node));
   let optional = true;
   let runnable = true;
-  if (rsc.variant === 'group') {
-    for (const m of members) {
-      const f = effective(graph, m, node);
-      if (!f.optional) optional = false;
-      if (task !== action.task && !f.runnable) runnable = false;
-    }
-    if (members.length < rsc.children.length && task !== 'stop' && task !== 'demote') runnable = false;
-  } else {
-    let any = false;
-    for (const m of members) {
-      const f = effective(graph, m, node);
-      if (!f.optional) optional = false;
-      if (f.runnable) any = true;
-    }
-    if (!any) runnable = false;
+  let members = 0;
+  let anyRunnable = false;
+  for (const child of rsc.children) {
+    const m = graph.find(child, task, child.variant === 'primitive' ? node : undefined);
+    if (m === undefined || (node !== undefined && m.node !== undefined && m.node !== node)) continue;
+    members++;
+    // A member's own flags, or (a collective) its summary.
+    const f: { readonly optional: boolean; readonly runnable: boolean } = summarises(m) ? effective(graph, m, node) : m;
+    if (!f.optional) optional = false;
+    if (f.runnable) anyRunnable = true;
+    else if (rsc.variant === 'group' && task !== action.task) runnable = false;
   }
+  if (rsc.variant === 'group') {
+    if (members < rsc.children.length && task !== 'stop' && task !== 'demote') runnable = false;
+  } else if (!anyRunnable) runnable = false;
   if (node === undefined && !optional) action.optional = false;
   if (node === undefined && !runnable) action.runnable = false;
   // Like Pacemaker, the summary comes from the members alone, not the pseudo-action's own flags.
   return { optional, runnable, migratable: false };
+}
+
+/** Whether an action's flags, as seen by what follows it, are its collective's members' summary. */
+function summarises(action: Action): boolean {
+  return action.rsc !== undefined && action.rsc.variant !== 'primitive' && action.pseudo;
 }
 
 /** Applies one ordering's rules to `then` (and back to `first`); true when anything changed. */

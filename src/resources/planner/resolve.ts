@@ -6,12 +6,15 @@
 import type { ResourceHistory } from '../model.js';
 import { banEverywhere, buildResource, cloneOf, isTrue, type PNode, type Rsc, type WorkingSet } from './working-set.js';
 
-/** Finds the resource (or clone instance) a history entry describes, creating an orphan if none. */
-export function resolveHistory(set: WorkingSet, node: PNode, h: ResourceHistory): Rsc | undefined {
+/**
+ * Finds the resource (or clone instance) a history entry describes, creating an orphan if none.
+ * `clones` are the working set's clones (orphans, made here, are never clones).
+ */
+export function resolveHistory(set: WorkingSet, clones: readonly Rsc[], node: PNode, h: ResourceHistory): Rsc | undefined {
   const exact = set.byId.get(h.id);
   if (exact && exact.variant === 'primitive' && !cloneOf(exact)) return exact;
   const base = h.id.replace(/:\d+$/, '');
-  const clone = set.resources.find((r) => r.variant === 'clone' && r.children.some((c) => containsBase(c, base)));
+  const clone = clones.find((r) => r.children.some((c) => containsBase(c, base)));
   if (clone?.clone) {
     if (clone.clone.unique) {
       if (exact && exact.variant === 'primitive') return exact;
@@ -31,9 +34,8 @@ function anonymousInstance(set: WorkingSet, clone: Rsc, base: string, node: PNod
   let inactive: Rsc | undefined;
   let skipInactive = false;
   for (const instance of clone.children) {
-    const where = activeNodes(instance);
-    if (where.length > 0) {
-      if (where.includes(node)) {
+    if (isActive(instance)) {
+      if (isActiveOn(instance, node)) {
         const member = findBase(instance, base);
         if (member) {
           if (member.runningOn.length > 0) { skipInactive = true; continue; }
@@ -51,11 +53,14 @@ function anonymousInstance(set: WorkingSet, clone: Rsc, base: string, node: PNod
   return orphanInstance(set, clone, base, h);
 }
 
-function activeNodes(instance: Rsc): PNode[] {
-  const out = new Set<PNode>();
-  const walk = (r: Rsc): void => { r.runningOn.forEach((n) => out.add(n)); r.children.forEach(walk); };
-  walk(instance);
-  return [...out];
+/** Whether the instance (or a member of it) is active anywhere. */
+function isActive(r: Rsc): boolean {
+  return r.runningOn.length > 0 || r.children.some(isActive);
+}
+
+/** Whether the instance (or a member of it) is active on node. */
+function isActiveOn(r: Rsc, node: PNode): boolean {
+  return r.runningOn.includes(node) || r.children.some((c) => isActiveOn(c, node));
 }
 
 function orphanInstance(set: WorkingSet, clone: Rsc, base: string, h: ResourceHistory): Rsc | undefined {
@@ -66,7 +71,7 @@ function orphanInstance(set: WorkingSet, clone: Rsc, base: string, h: ResourceHi
   const instance = buildResource({ set, defaults: set.config.resourceDefaults }, configChild.child, clone, String(index));
   markOrphan(instance);
   clone.children.push(instance);
-  for (const [id, s] of clone.allowed) instance.allowed.set(id, { node: s.node, weight: s.weight });
+  clone.allowed.forEach((node, weight) => { instance.allowed.set(node, weight); });
   return findBase(instance, base);
 }
 

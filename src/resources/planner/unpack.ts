@@ -5,9 +5,10 @@
 
 import type { PlannerInput } from '../model.js';
 import {
-  buildResource, isTrue, locate, newNode, roleRank, targetRoleOf, type PNode, type Rsc, type WorkingSet,
+  buildResource, isTrue, locateEverywhere, newNode, nodeLookup, roleRank, targetRoleOf, type PNode, type Rsc, type WorkingSet,
 } from './working-set.js';
 import { fenceNode } from './fencing.js';
+import { NodeSpace } from './node-scores.js';
 import { unpackConstraints } from './constraints.js';
 import { unpackHistories } from './history.js';
 import { unpackTickets } from './tickets.js';
@@ -17,8 +18,9 @@ export function unpack(input: PlannerInput, nowS: number): WorkingSet {
   const config = input.configuration;
   const o = config.options;
   const policy = (o['no-quorum-policy'] ?? 'stop').toLowerCase();
+  const nodes: PNode[] = [];
   const set: WorkingSet = {
-    options: o, nowS, nodes: [], resources: [], byId: new Map(), config, status: input.status,
+    options: o, nowS, nodes, nodeSpace: new NodeSpace(nodes), resources: [], byId: new Map(), config, status: input.status,
     stonithEnabled: o['stonith-enabled'] === undefined ? true : isTrue(o['stonith-enabled']),
     haveStonithResource: false,
     haveQuorum: input.status.haveQuorum,
@@ -29,12 +31,12 @@ export function unpack(input: PlannerInput, nowS: number): WorkingSet {
     maintenanceMode: isTrue(o['maintenance-mode']),
     stonithAction: (o['stonith-action'] ?? 'reboot') === 'poweroff' ? 'off' : o['stonith-action'] ?? 'reboot',
     placementStrategy: o['placement-strategy'] ?? 'default',
-    fencing: new Map(), orders: [],
+    fencing: new Map(), orders: [], failures: new Map(), attributeClasses: new Map(),
   };
   const startupFencing = o['startup-fencing'] === undefined ? true : isTrue(o['startup-fencing']);
   for (const n of config.nodes) {
     if (n.type === 'ping') continue;
-    const node = newNode(n.id, n.name, n.attributes);
+    const node = newNode(set.nodes.length, n.id, n.name, n.attributes);
     for (const [name, value] of Object.entries(n.utilization)) node.capacity.set(name, utilizationValue(value));
     node.unclean = startupFencing;
     set.nodes.push(node);
@@ -42,7 +44,7 @@ export function unpack(input: PlannerInput, nowS: number): WorkingSet {
   const defaults = config.resourceDefaults;
   for (const r of config.resources) set.resources.push(buildResource({ set, defaults }, r, undefined));
   set.haveStonithResource = [...set.byId.values()].some((r) => r.cls === 'stonith');
-  if (set.symmetric) for (const r of set.resources) for (const n of set.nodes) locate(r, n, 0, true);
+  if (set.symmetric) for (const r of set.resources) locateEverywhere(r, 0, true);
   unpackNodeStates(set, input);
   if (!set.haveQuorum && set.noQuorumPolicy === 'suicide' && input.status.quorumLost === true) {
     for (const node of set.nodes) if (node.online) fenceNode(set, node, 'cluster does not have quorum');
@@ -55,8 +57,9 @@ export function unpack(input: PlannerInput, nowS: number): WorkingSet {
 }
 
 function unpackNodeStates(set: WorkingSet, input: PlannerInput): void {
+  const nodes = nodeLookup(set);
   for (const state of input.status.nodes) {
-    const node = set.nodes.find((n) => n.id === state.id) ?? set.nodes.find((n) => n.name === state.name);
+    const node = nodes.find(state);
     if (!node) continue;
     for (const [k, v] of Object.entries(state.attributes)) node.attributes.set(k, v);
     node.unclean = false;

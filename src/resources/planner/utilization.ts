@@ -93,7 +93,7 @@ function unassignedNeeds(rscs: readonly Rsc[]): Map<string, number> {
 export function banInsufficientCapacity(set: WorkingSet, rsc: Rsc, usable: (n: PNode) => boolean): PNode | undefined {
   if (!usesCapacity(set)) return undefined;
   const all = unassignedNeeds(colocatedChain(rsc));
-  const candidates = [...rsc.allowed.values()].filter((s: NodeScore) => usable(s.node));
+  const candidates = rsc.allowed.values().filter((s: NodeScore) => usable(s.node));
   let mostCapable: PNode | undefined;
   for (const s of candidates) if (!mostCapable || compareCapacities(s.node, mostCapable) < 0) mostCapable = s.node;
   const needed = candidates.some((s) => fits(s.node, all)) ? all : unassignedNeeds([rsc]);

@@ -8,15 +8,19 @@ import type {
   ResourceRole,
 } from '../model.js';
 import { INFINITY } from '../model.js';
-import { addScores, parseScore } from '../score.js';
+import { parseScore } from '../score.js';
 import type { DefinitionChange } from './definition.js';
+import { NodeScores, type NodeScore, type NodeSpace } from './node-scores.js';
 import type { TicketDependency } from './tickets.js';
+import type { NodeFailures } from './failcount.js';
 import { parsePacemakerDurationMs } from '../../core/duration.js';
 
 export const roleRank: Record<ResourceRole | 'Unknown', number> = { Unknown: 0, Stopped: 1, Started: 2, Unpromoted: 3, Promoted: 4 };
 export type Role = ResourceRole | 'Unknown';
 
 export interface PNode {
+  /** The node's position in the working set's nodes (indexes allowed-node tables). */
+  readonly index: number;
   readonly id: string;
   readonly name: string;
   readonly attributes: Map<string, string>;
@@ -38,7 +42,7 @@ export interface PNode {
   readonly capacity: Map<string, number>;
 }
 
-export interface NodeScore { readonly node: PNode; weight: number; }
+export { NodeScores, type NodeScore, type NodeSpace };
 
 export interface Colocation {
   readonly id: string;
@@ -106,7 +110,7 @@ export interface Rsc {
   nextRole: Role;
   runningOn: PNode[];
   /** Where the resource may run and how much it wants each node (Pacemaker's allowed_nodes). */
-  allowed: Map<string, NodeScore>;
+  allowed: NodeScores;
   knownOn: Set<string>;
   assignedTo: PNode | undefined;
   provisional: boolean;
@@ -147,6 +151,8 @@ export interface WorkingSet {
   readonly options: Attributes;
   readonly nowS: number;
   readonly nodes: PNode[];
+  /** The nodes again, with the memory allocated-node tables are cut from (node-scores.ts). */
+  readonly nodeSpace: NodeSpace;
   readonly resources: Rsc[];
   readonly byId: Map<string, Rsc>;
   readonly config: Configuration;
@@ -165,7 +171,14 @@ export interface WorkingSet {
   /** Nodes to fence, with the first reason given (Pacemaker keeps the first). */
   readonly fencing: Map<string, { node: PNode; reason: string }>;
   readonly orders: OrderSpec[];
+  /** Each node's fail counts by node id, read from its attributes on first use (failcount.ts). */
+  readonly failures: Map<string, NodeFailures>;
+  /** Nodes grouped by an attribute's value, per attribute, made on first use (assign.ts). */
+  readonly attributeClasses: Map<string, AttributeClasses>;
 }
+
+/** Nodes grouped by one attribute's value: classOf[node.index] in [0, count). */
+export interface AttributeClasses { readonly classOf: Int32Array; readonly count: number }
 
 /** An ordering between two resources' actions, before actions exist. */
 export interface OrderSpec {
@@ -204,13 +217,13 @@ export function leaves(rsc: Rsc): Rsc[] {
   return rsc.variant === 'primitive' ? [rsc] : rsc.children.flatMap(leaves);
 }
 
-export function newNode(id: string, name: string, attributes: Attributes): PNode {
+export function newNode(index: number, id: string, name: string, attributes: Attributes): PNode {
   const map = new Map(Object.entries(attributes));
   map.set('#uname', name);
   map.set('#id', id);
   map.set('#kind', 'cluster');
   return {
-    id, name, attributes: map, online: false, unclean: false, unseen: true, standby: false, pending: false,
+    index, id, name, attributes: map, online: false, unclean: false, unseen: true, standby: false, pending: false,
     maintenance: false, shutdown: false, expectedUp: false, standbyOnFail: false, assignedCount: 0, running: [], fenced: false,
     capacity: new Map(),
   };
@@ -239,7 +252,7 @@ export function buildResource(ctx: BuildContext, config: ResourceConfig, parent:
     priority: parseScore(meta.get('priority')) ?? 0,
     stickiness: 0, migrationThreshold: INFINITY, failureTimeoutMs: 0, managed: true, blocked: false, maintenance: false,
     requires: 'fencing', multipleActive: 'stop_start', allowMigrate: false, critical: true,
-    role: 'Stopped', nextRole: 'Unknown', runningOn: [], allowed: new Map(), knownOn: new Set(), assignedTo: undefined,
+    role: 'Stopped', nextRole: 'Unknown', runningOn: [], allowed: NodeScores.empty(ctx.set.nodeSpace), knownOn: new Set(), assignedTo: undefined,
     provisional: true, assigning: false, merging: false, failed: false, stopFlag: false, orphan: false, startPending: false,
     failureIgnored: false, exclusiveDiscover: false, parentColocationsAdded: false,
     colocations: [], colocatedWithThis: [], locations: [], sortIndex: 0,
@@ -316,16 +329,41 @@ export function targetRoleOf(rsc: Rsc): Role | undefined {
   }
 }
 
+/** locate on every node of the working set, in order (each table holds the set's nodes). */
+export function locateEverywhere(rsc: Rsc, score: number, symmetricDefault = false): void {
+  if (symmetricDefault && rsc.exclusiveDiscover) return;
+  for (const c of rsc.children) locateEverywhere(c, score, symmetricDefault);
+  rsc.allowed.addEverywhere(score);
+}
+
 /** Pacemaker's resource_location: adds score to rsc and all its descendants on node. */
 export function locate(rsc: Rsc, node: PNode, score: number, symmetricDefault = false): void {
   if (symmetricDefault && rsc.exclusiveDiscover) return;
   for (const c of rsc.children) locate(c, node, score, symmetricDefault);
-  const entry = rsc.allowed.get(node.id);
-  if (entry) entry.weight = addScores(entry.weight, score);
-  else rsc.allowed.set(node.id, { node, weight: score });
+  rsc.allowed.add(node, score);
+}
+
+/** Looks nodes up as a search of set.nodes would: the first with an id, or with a name. */
+export interface NodeLookup {
+  /** A status entry's node: the first with its id, else the first with its name. */
+  find(state: { readonly id: string; readonly name: string }): PNode | undefined;
+  named(name: string | undefined): PNode | undefined;
+}
+
+export function nodeLookup(set: WorkingSet): NodeLookup {
+  const byId = new Map<string, PNode>();
+  const byName = new Map<string, PNode>();
+  for (const n of set.nodes) {
+    if (!byId.has(n.id)) byId.set(n.id, n);
+    if (!byName.has(n.name)) byName.set(n.name, n);
+  }
+  return {
+    find: (state) => byId.get(state.id) ?? byName.get(state.name),
+    named: (name) => (name === undefined ? undefined : byName.get(name)),
+  };
 }
 
 export function banEverywhere(set: WorkingSet, rsc: Rsc): void {
-  for (const n of set.nodes) locate(rsc, n, -INFINITY);
+  locateEverywhere(rsc, -INFINITY);
 }
 
