@@ -4,7 +4,6 @@
 // clients) done in reverse order on success, on error and on SIGINT/SIGTERM.
 // Benchmarks print figures; they never assert.
 
-import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
@@ -12,7 +11,7 @@ import { parseArgs } from 'node:util';
 import { Etcd3 } from 'etcd3';
 import { HerdClient } from '../src/api/client.js';
 import { etcdClientOptions } from '../src/store/etcd.js';
-import { waitFor, type TestCluster } from '../test/harness.js';
+import { etcdPidsOf, waitFor, type TestCluster } from '../test/harness.js';
 
 // ---------------------------------------------------------------- flags
 
@@ -145,19 +144,9 @@ export function runBench(name: string, main: () => Promise<void>): void {
 
 // ---------------------------------------------------------------- etcd processes of a test cluster
 
-/**
- * Pids of the etcd processes whose command line names this node data dir's etcd directory.
- * (test/harness.ts's etcdPidsOf passes the pattern to pgrep without "--", so pgrep reads
- * "--data-dir=..." as an option and it always returns no pids; this is the same lookup, fixed.)
- */
-export function etcdPids(dataDir: string): number[] {
-  const r = spawnSync('pgrep', ['-f', '--', `--data-dir=${join(dataDir, 'etcd')}`], { encoding: 'utf8' });
-  return r.stdout.split('\n').filter((l) => l.trim() !== '').map(Number);
-}
-
 /** The pid of the etcd process itself (not its sh wrapper, whose command line names the same dir). */
 export function etcdServerPids(dataDir: string): number[] {
-  return etcdPids(dataDir).filter((pid) => {
+  return etcdPidsOf(dataDir).filter((pid) => {
     try {
       return readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'etcd';
     } catch {
@@ -169,7 +158,7 @@ export function etcdServerPids(dataDir: string): number[] {
 /** Waits until the node's etcd member has exited (its wrapper stops it when herdd dies). */
 export async function waitEtcdGone(cluster: TestCluster, name: string, timeoutMs = 15_000): Promise<void> {
   const dir = cluster.node(name).dataDir;
-  await waitFor(`${name}'s etcd to stop`, () => (etcdPids(dir).length === 0 ? true : undefined), timeoutMs, 20);
+  await waitFor(`${name}'s etcd to stop`, () => (etcdPidsOf(dir).length === 0 ? true : undefined), timeoutMs, 20);
 }
 
 /** Registers the clean-up of a test cluster: destroy (SIGTERM each herdd by pid), then SIGKILL any etcd left. */
@@ -179,14 +168,14 @@ export function cleanupCluster(cluster: TestCluster): void {
     if (failed) {
       for (const n of cluster.nodes.values()) {
         const lines = cluster.log(n.name).trim().split('\n').slice(-12);
-        process.stderr.write(`--- last lines of ${n.name}'s herdd.log (running: ${n.process !== undefined}, etcd pids ${etcdPids(n.dataDir).join(',') || 'none'})\n${lines.join('\n')}\n`);
+        process.stderr.write(`--- last lines of ${n.name}'s herdd.log (running: ${n.process !== undefined}, etcd pids ${etcdPidsOf(n.dataDir).join(',') || 'none'})\n${lines.join('\n')}\n`);
         const etcdLog = join(n.dataDir, 'logs', 'etcd.log');
         const problems = existsSync(etcdLog) ? readFileSync(etcdLog, 'utf8').split('\n').filter((l) => /"level":"(error|fatal|panic)"/.test(l)).slice(-4) : [];
         if (problems.length > 0) process.stderr.write(`--- last errors in ${n.name}'s etcd.log\n${problems.map((l) => l.slice(0, 600)).join('\n')}\n`);
       }
     }
     await cluster.destroy();
-    for (const dir of dirs) for (const pid of etcdPids(dir)) process.kill(pid, 'SIGKILL');
+    for (const dir of dirs) for (const pid of etcdPidsOf(dir)) process.kill(pid, 'SIGKILL');
   });
 }
 
