@@ -1,9 +1,10 @@
 // Integration: the resource manager on three real herdd + etcd processes with Debian's OCF
 // agents (pacemaker/Dummy, pacemaker/Stateful) and the test fence agent that kills a herdd by
 // pid. A killed or frozen node is fenced and its resources recovered elsewhere; a failing
-// monitor restarts its resource and, past migration-threshold, moves it; and a checker reads
-// the agents' own action log (Dummy's envfile, with the fence agent's power-off lines in the
-// same file) to prove no resource was ever active on two nodes at once.
+// monitor restarts its resource and, past migration-threshold, moves it; an exec resource runs
+// its command and stops it when disabled; and a checker reads the agents' own action log
+// (Dummy's envfile, with the fence agent's power-off lines in the same file) to prove no
+// resource was ever active on two nodes at once.
 
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -134,5 +135,17 @@ describe('resource manager on three nodes', { timeout: 600_000 }, () => {
     process.stdout.write(`# agent log: ${events.length} events, ${events.filter((e) => e.kind === 'fence').length} fences\n`);
     assert.deepEqual(verdict, [], 'no resource active on two nodes at once');
     assert.ok(events.filter((e) => e.kind === 'start').length >= 4, 'the log saw the starts');
+  });
+
+  it('keeps an exec resource running through the API and stops its process when disabled', async () => {
+    must(await cluster.client.addResource({ id: 'sleeper', agent: 'exec:sleeper', params: { command: 'exec sleep 600' } }), 'add sleeper');
+    const node = onlyNode(await waitPlaced('sleeper', (p) => p.size === 1, 'sleeper started'));
+    const pidFile = join(cluster.node(node).dataDir, 'run', 'exec', 'exec-sleeper.pid');
+    const pid = Number(readFileSync(pidFile, 'utf8').split(' ')[0]);
+    assert.ok(pid > 1 && existsSync(`/proc/${pid}`), `the command runs as pid ${pid} on ${node}`);
+    must(await cluster.client.setResourceEnabled('sleeper', false), 'disable sleeper');
+    await waitPlaced('sleeper', (p) => p.size === 0, 'sleeper stopped');
+    await waitFor(`pid ${pid} gone`, () => (existsSync(`/proc/${pid}`) ? undefined : true), 15_000);
+    must(await cluster.client.deleteResource('sleeper'), 'delete sleeper');
   });
 });
