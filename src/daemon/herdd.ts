@@ -1,7 +1,9 @@
 // Owns herdd's wiring: it loads the node's configuration and TLS material, starts the local
 // etcd member (voters), connects the store, bootstraps a new cluster's first records, and
-// starts the membership view, the peer server, the API server, the node agent and (voters) the
-// coordinator election, in that order; stop() undoes them in reverse. No decisions live here.
+// starts the membership and resource views, the peer server, the API server, the node agent
+// with its resource executor (ResourceNode), and (voters) the coordinator election, whose
+// winner runs the membership and resource coordinators; stop() undoes them in reverse, a clean
+// stop taking the node's resources down first. No decisions live here.
 
 import { join } from 'node:path';
 import { existsSync, mkdirSync, rmSync, renameSync } from 'node:fs';
