@@ -2,7 +2,8 @@
 // agents (pacemaker/Dummy, pacemaker/Stateful) and the test fence agent that kills a herdd by
 // pid. A killed or frozen node is fenced and its resources recovered elsewhere; a failing
 // monitor restarts its resource and, past migration-threshold, moves it; an exec resource runs
-// its command and stops it when disabled; and a checker reads the agents' own action log
+// its command and stops it when disabled; a notify clone's instances get their post-start
+// notifications; and a checker reads the agents' own action log
 // (Dummy's envfile, with the fence agent's power-off lines in the same file) to prove no
 // resource was ever active on two nodes at once.
 
@@ -147,5 +148,20 @@ describe('resource manager on three nodes', { timeout: 600_000 }, () => {
     await waitPlaced('sleeper', (p) => p.size === 0, 'sleeper stopped');
     await waitFor(`pid ${pid} gone`, () => (existsSync(`/proc/${pid}`) ? undefined : true), 15_000);
     must(await cluster.client.deleteResource('sleeper'), 'delete sleeper');
+  });
+
+  it('notifies a notify clone\'s instances after they start, with the notify variables', async () => {
+    const notifyLog = join(cluster.root, 'notify.log');
+    writeFileSync(notifyLog, '');
+    must(await cluster.client.addResource({ id: 'n', agent: 'ocf:pacemaker:Dummy', params: { envfile: notifyLog }, clone: true, cloneId: 'n-clone', cloneMeta: { notify: 'true' } }), 'add n-clone');
+    await waitPlaced('n', (p) => p.size === 3, 'n on all three nodes');
+    const posts = await waitFor('post-start notifications on all three', () => {
+      const blocks = readFileSync(notifyLog, 'utf8').split('### notify @').slice(1);
+      const post = blocks.filter((b) => b.includes('OCF_RESKEY_CRM_meta_notify_type=post') && b.includes('OCF_RESKEY_CRM_meta_notify_operation=start'));
+      return post.length >= 3 ? post : undefined;
+    }, 30_000);
+    const started = /OCF_RESKEY_CRM_meta_notify_start_uname=(.*)/.exec(posts[0] ?? '')?.[1]?.split(' ').sort();
+    assert.deepEqual(started, ['v1', 'v2', 'v3']);
+    must(await cluster.client.deleteResource('n-clone'), 'delete n-clone');
   });
 });

@@ -1,7 +1,8 @@
 // Owns the coordinator's resource duty (Pacemaker's DC): whenever the configuration, a node's
 // history or membership changes, it builds the planner input from the records, plans, saves
 // the input (so any decision replays offline with `herd resource simulate --input`), and runs
-// the transition: resource actions through the nodes' executors, fencing through the fencer,
+// the transition: resource actions through the nodes' executors (with a notify clone's pre and
+// post notifications around its instances' actions), fencing through the fencer,
 // every write guarded by its fencing token. After a transition ends, or stops on an unexpected
 // result, a lost node or a configuration change, it plans again from the new state until
 // nothing is left to do.
@@ -24,6 +25,7 @@ import { plan } from './planner/plan.js';
 import type { Rsc } from './planner/working-set.js';
 import { configId, fenceHistoryKind, nodeHistoryKind, type ResourceConfigRecord } from './records.js';
 import { graphOf, hasWork, runTransition } from './transition.js';
+import { notificationsFor, notifyPhase, type Notification } from './notify.js';
 import type { ResourceView } from './view.js';
 import type { ResourceActionReply, ResourceActionRequest } from './wire.js';
 
@@ -127,11 +129,17 @@ export class ResourceCoordinator {
     const abort = this.abortOnNodeLoss(saved);
     const configRevision = resources.config.get(configId)?.modRevision;
     const configChanged = (): boolean => resources.config.get(configId)?.modRevision !== configRevision;
+    const online = transition.set.nodes.filter((n) => n.online).map((n) => n.name);
     const outcome = await runTransition(steps, async (action) => {
+      const phase = notifyPhase(action);
+      if (phase) return this.notify(notificationsFor(phase, transition.actions, online), config);
       const r = await Promise.race([this.carryOut(action, config), abort.lost.then(() => ({ ok: false, revision: 0 }))]);
       revision = Math.max(revision, r.revision);
       return r.ok;
-    }, { inFlightMax: 32, stopped: () => this.stopped || abort.aborted() || configChanged() }).finally(abort.cancel);
+    }, {
+      inFlightMax: 32, stopped: () => this.stopped || abort.aborted() || configChanged(),
+      pseudoWork: (action) => notifyPhase(action) !== undefined,
+    }).finally(abort.cancel);
     // Plan the next round from a view that holds every result of this one.
     await this.caughtUp(revision);
     if (outcome.failed.length > 0) {
@@ -182,6 +190,23 @@ export class ResourceCoordinator {
     }
     if (!reply.value.ok) this.deps.log(`${action.task} ${rsc.id} on ${node.name} failed: rc ${reply.value.rc} (${reply.value.status}) ${reply.value.exitReason ?? ''}`);
     return { ok: reply.value.ok, revision: reply.value.revision };
+  }
+
+  /** Sends one phase's notifications; like Pacemaker, a failed notification does not stop the transition. */
+  private async notify(notifications: readonly Notification[], config: ResourceConfigRecord): Promise<boolean> {
+    await Promise.all(notifications.map(async (n) => {
+      const entry = primitivesOf(config).find((p) => p.config.id === n.instance.baseId);
+      if (!entry) return;
+      const timeoutMs = timeoutOf(entry.config, 'notify', 0, config);
+      const request: ResourceActionRequest = {
+        token: this.deps.leadership.token, resource: historyIdOf(n.instance),
+        class: entry.config.class, ...(entry.config.provider === undefined ? {} : { provider: entry.config.provider }), type: entry.config.type,
+        action: 'notify', intervalMs: 0, timeoutMs, params: { ...entry.config.params }, meta: { ...entry.meta, ...cloneMeta(n.instance) }, extraMeta: n.meta,
+      };
+      const reply = await this.deps.send(n.node, request, timeoutMs + 5000);
+      if (!reply.ok || !reply.value.ok) this.deps.log(`notify (${n.meta['notify_type']}-${n.meta['notify_operation']}) of ${n.instance.id} on ${n.node} failed: ${reply.ok ? `rc ${reply.value.rc}` : reply.error.message}`);
+    }));
+    return true;
   }
 
   /** Fences a node; on success its history is erased. The revision is that of the last write, for the next plan to wait on. */

@@ -124,8 +124,17 @@ export class ResourceNode {
     if (this.selfStopped || !this.deps.agent.inCluster || this.historyKey !== this.currentKey()) {
       throw Object.assign(new Error(`${this.deps.self} is not in the cluster right now`), { code: 'unavailable' });
     }
+    if (request.action === 'notify') return this.notify(request);
     const expected = request.action === 'monitor' && request.intervalMs === 0 ? 7 : 0;
     return this.run(request, expected);
+  }
+
+  /** A clone notification: it changes neither the resource's role nor its history (its result is only reported). */
+  private async notify(request: ResourceActionRequest): Promise<ResourceActionReply> {
+    const record = await this.executor.run(operationOf(request, {}));
+    if (!record.ok) return { rc: 1, status: 'error', ok: false, exitReason: record.error.message, callId: 0, revision: 0 };
+    const r = record.value;
+    return { rc: r.rc, status: r.status, ok: !r.failed, callId: r.callId, revision: 0, ...(r.exitReason === undefined ? {} : { exitReason: r.exitReason }) };
   }
 
   private async run(request: ResourceActionRequest, expectedRc: number): Promise<ResourceActionReply> {
@@ -296,7 +305,7 @@ function operationOf(request: Active['request'] & Partial<ResourceActionRequest>
   return {
     resourceId: request.resource, class: request.class, type: request.type, ...(request.provider === undefined ? {} : { provider: request.provider }),
     action: request.action ?? 'monitor', intervalMs: request.intervalMs ?? 0, timeoutMs: request.timeoutMs ?? defaultOperationTimeoutMs,
-    params: request.params, meta: request.meta, ...changes,
+    params: request.params, meta: request.meta, ...(request.extraMeta === undefined ? {} : { extraMeta: request.extraMeta }), ...changes,
   };
 }
 

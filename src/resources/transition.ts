@@ -1,9 +1,11 @@
 // Owns running a transition graph (Pacemaker's controller executing the scheduler's graph):
-// the actions that are required and runnable form the graph; an action starts once every
+// the actions that are required and runnable form the graph, with the runnable pseudo-actions
+// that follow them; an action starts once every
 // action ordered before it has completed; pseudo-actions complete as soon as they may start.
 // The first unexpected result stops new actions from starting (those in flight finish), and
-// the caller plans again from the new state. The runner is given the function that carries an
-// action out, so it is tested without processes.
+// the caller plans again from the new state. A pseudo-action the caller marks as carrying work
+// (a notify clone's start/running, ...) runs like a real one. The runner is given the function
+// that carries an action out, so it is tested without processes.
 
 import type { Action } from './planner/actions.js';
 
@@ -23,6 +25,18 @@ export interface TransitionOutcome {
 /** The graph of a planned transition: required, runnable actions and the orderings among them. */
 export function graphOf(actions: readonly Action[]): Step[] {
   const inGraph = new Set(actions.filter((a) => !a.optional && a.runnable));
+  // A runnable pseudo-action that follows one in the graph belongs to it too (a clone's
+  // `running` after its instances' starts): it keeps the orderings that pass through it and
+  // carries a notify clone's post notifications.
+  for (let grew = true; grew;) {
+    grew = false;
+    for (const a of actions) {
+      if (a.pseudo && a.runnable && !inGraph.has(a) && a.before.some((e) => inGraph.has(e.first))) {
+        inGraph.add(a);
+        grew = true;
+      }
+    }
+  }
   const steps = new Map<Action, { action: Action; after: Step[] }>();
   for (const a of inGraph) steps.set(a, { action: a, after: [] });
   for (const [a, step] of steps) {
@@ -40,7 +54,12 @@ export const hasWork = (steps: readonly Step[]): boolean => steps.some((s) => !s
 export async function runTransition(
   steps: readonly Step[],
   carryOut: (action: Action) => Promise<boolean>,
-  options: { readonly inFlightMax: number; readonly stopped?: () => boolean },
+  options: {
+    readonly inFlightMax: number;
+    readonly stopped?: () => boolean;
+    /** Pseudo-actions that carry work of their own (a clone's notifications); others complete at once. */
+    readonly pseudoWork?: (action: Action) => boolean;
+  },
 ): Promise<TransitionOutcome> {
   const done = new Set<Step>();
   const started = new Set<Step>();
@@ -54,7 +73,7 @@ export async function runTransition(
     while (progressed && !halted()) {
       progressed = false;
       for (const step of ready()) {
-        if (step.action.pseudo) {
+        if (step.action.pseudo && options.pseudoWork?.(step.action) !== true) {
           started.add(step);
           done.add(step);
           progressed = true;

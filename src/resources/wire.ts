@@ -17,11 +17,13 @@ export const resourceActionRequest = z.strictObject({
   class: z.string().min(1).max(32),
   provider: z.string().max(64).optional(),
   type: z.string().min(1).max(256),
-  action: z.enum(['start', 'stop', 'promote', 'demote', 'migrate_to', 'migrate_from', 'monitor']),
+  action: z.enum(['start', 'stop', 'promote', 'demote', 'migrate_to', 'migrate_from', 'monitor', 'notify']),
   intervalMs: z.number().int().min(0),
   timeoutMs: z.number().int().min(1).max(24 * 3600 * 1000),
   params: strings,
   meta: strings,
+  /** Meta attributes of this call only: a notification's notify_* variables. */
+  extraMeta: strings.optional(),
 });
 export type ResourceActionRequest = z.infer<typeof resourceActionRequest>;
 
