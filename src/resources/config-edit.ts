@@ -11,7 +11,7 @@ import type {
 } from './model.js';
 import { INFINITY } from './model.js';
 import type { NodeHistoryRecord, ResourceConfigRecord } from './records.js';
-import { primitiveIds } from './input.js';
+import { primitiveIds } from './config-lookup.js';
 import { checkOption, clusterOptions, constraintReferences, invalid, validateConfig, walkResources, type ConfigFailure } from './config-validate.js';
 
 export type Edit<T = ResourceConfigRecord> = Result<T, ConfigFailure>;

@@ -1,7 +1,7 @@
 // Owns lookups into a stored configuration that both the node side and the coordinator need:
 // every primitive with the meta attributes it inherits from its group and clone (the agent
-// sees them as OCF_RESKEY_CRM_meta_*), an operation's timeout by Pacemaker's precedence, and
-// cluster options read with their defaults. Pure.
+// sees them as OCF_RESKEY_CRM_meta_*), an operation's timeout by Pacemaker's precedence,
+// cluster options read with their defaults, and the fence devices that can act. Pure.
 
 import { parsePacemakerDurationMs } from '../core/duration.js';
 import type { PrimitiveConfig, ResourceConfig } from './model.js';
@@ -16,15 +16,22 @@ export interface PrimitiveEntry {
 }
 
 export function primitivesOf(config: ResourceConfigRecord): PrimitiveEntry[] {
+  return primitivesUnder(config.resources);
+}
+
+/** The primitives of resource trees, each once (a clone's child once: anonymous history ids). */
+export function primitivesUnder(resources: readonly ResourceConfig[]): PrimitiveEntry[] {
   const out: PrimitiveEntry[] = [];
   const walk = (r: ResourceConfig, inherited: Readonly<Record<string, string>>, top: ResourceConfig): void => {
     if (r.kind === 'primitive') out.push({ config: r, meta: { ...inherited, ...r.meta }, top });
     else if (r.kind === 'group') for (const c of r.children) walk(c, { ...inherited, ...r.meta }, top);
     else walk(r.child, { ...inherited, ...r.meta }, top);
   };
-  for (const r of config.resources) walk(r, {}, r);
+  for (const r of resources) walk(r, {}, r);
   return out;
 }
+
+export const primitiveIds = (resources: readonly ResourceConfig[]): string[] => primitivesUnder(resources).map((p) => p.config.id);
 
 export const defaultOperationTimeoutMs = 20_000;
 
@@ -42,4 +49,10 @@ const isFalse = (v: string | undefined): boolean => v !== undefined && /^(false|
 
 export function startFailureIsFatal(config: ResourceConfigRecord): boolean {
   return !isFalse(config.options['start-failure-is-fatal']);
+}
+
+/** The fence devices that can act: stonith primitives not disabled, when stonith-enabled is not false. */
+export function activeFenceDevices(config: ResourceConfigRecord): PrimitiveConfig[] {
+  if (isFalse(config.options['stonith-enabled'])) return [];
+  return config.resources.filter((r): r is PrimitiveConfig => r.kind === 'primitive' && r.class === 'stonith' && r.meta['target-role'] !== 'Stopped');
 }

@@ -33,6 +33,8 @@ import type { ResourceActionReply, ResourceActionRequest } from './wire.js';
 const savedInputsMax = 200;
 /** Fencing history records kept. */
 const fenceHistoryMax = 500;
+/** How often the coordinator plans even when nothing changed (Pacemaker's cluster-recheck-interval, shorter). */
+const recheckIntervalMs = 60_000;
 /** How long to wait before planning again after a transition stopped on a failure. */
 const retryAfterFailureMs = 500;
 
@@ -60,6 +62,7 @@ export class ResourceCoordinator {
   private stopped = false;
   private sequence = 0;
   private lastWaitLog = '';
+  private wake: { readonly atMs: number; readonly cancel: Cancel } | undefined;
   /** Resolves when the loop is idle (for stop()). */
   private idle: Promise<void> = Promise.resolve();
 
@@ -73,8 +76,10 @@ export class ResourceCoordinator {
     const wake = (): void => this.schedule();
     this.cancels.push(this.deps.membership.onChange(wake));
     this.cancels.push(this.deps.resources.onChange(wake));
-    // Time alone changes decisions (a lease margin running out, failure-timeout expiring).
-    this.cancels.push(this.deps.timers.setInterval(wake, 500));
+    // Time alone changes some decisions: a lease margin running out is woken for exactly (see
+    // planAndRun); failure-timeout expiry is noticed at the next recheck, as with Pacemaker's
+    // cluster-recheck-interval.
+    this.cancels.push(this.deps.timers.setInterval(wake, recheckIntervalMs));
     this.schedule();
   }
 
@@ -104,6 +109,7 @@ export class ResourceCoordinator {
     const { clock, membership, resources, timing } = this.deps;
     const nowMs = clock.nowMs();
     const built = buildPlannerInput(resources.snapshot(membership, nowMs, timing.resourceLeaseMarginMs));
+    if (built.changesAtMs !== undefined) this.wakeAt(built.changesAtMs - nowMs);
     if (built.unready.length > 0) {
       const text = `waiting for the probes of ${built.unready.join(', ')}`;
       if (text !== this.lastWaitLog) this.deps.log(text);
@@ -151,6 +157,18 @@ export class ResourceCoordinator {
     return true;
   }
 
+  /** Plans again after `delayMs` (one pending wake-up at a time, the earliest). */
+  private wakeAt(delayMs: number): void {
+    const atMs = this.deps.clock.monotonicMs() + Math.max(0, delayMs);
+    if (this.wake && this.wake.atMs <= atMs) return;
+    this.wake?.cancel();
+    const cancel = this.deps.timers.setTimeout(() => {
+      this.wake = undefined;
+      this.schedule();
+    }, Math.max(0, delayMs) + 1);
+    this.wake = { atMs, cancel };
+  }
+
   /** Resolves `lost` when a node that was up when the transition was planned no longer is. */
   private abortOnNodeLoss(transition: number): { lost: Promise<void>; aborted: () => boolean; cancel: () => void } {
     const { membership } = this.deps;
@@ -174,16 +192,9 @@ export class ResourceCoordinator {
     const rsc = action.rsc;
     const node = action.node;
     if (!rsc || !node) return { ok: false, revision: 0 };
-    const entry = primitivesOf(config).find((p) => p.config.id === rsc.baseId);
-    if (!entry) return { ok: false, revision: 0 };
-    const task = action.task as ResourceActionRequest['action'];
-    const timeoutMs = timeoutOf(entry.config, task, 0, config);
-    const request: ResourceActionRequest = {
-      token: this.deps.leadership.token, resource: historyIdOf(rsc),
-      class: entry.config.class, ...(entry.config.provider === undefined ? {} : { provider: entry.config.provider }), type: entry.config.type,
-      action: task, intervalMs: 0, timeoutMs, params: { ...entry.config.params }, meta: { ...entry.meta, ...cloneMeta(rsc) },
-    };
-    const reply = await this.deps.send(node.name, request, timeoutMs + 5000);
+    const request = this.requestFor(rsc, action.task as ResourceActionRequest['action'], config);
+    if (!request) return { ok: false, revision: 0 };
+    const reply = await this.deps.send(node.name, request, request.timeoutMs + 5000);
     if (!reply.ok) {
       this.deps.log(`${action.task} ${rsc.id} on ${node.name}: ${reply.error.message}`);
       return { ok: false, revision: 0 };
@@ -195,18 +206,24 @@ export class ResourceCoordinator {
   /** Sends one phase's notifications; like Pacemaker, a failed notification does not stop the transition. */
   private async notify(notifications: readonly Notification[], config: ResourceConfigRecord): Promise<boolean> {
     await Promise.all(notifications.map(async (n) => {
-      const entry = primitivesOf(config).find((p) => p.config.id === n.instance.baseId);
-      if (!entry) return;
-      const timeoutMs = timeoutOf(entry.config, 'notify', 0, config);
-      const request: ResourceActionRequest = {
-        token: this.deps.leadership.token, resource: historyIdOf(n.instance),
-        class: entry.config.class, ...(entry.config.provider === undefined ? {} : { provider: entry.config.provider }), type: entry.config.type,
-        action: 'notify', intervalMs: 0, timeoutMs, params: { ...entry.config.params }, meta: { ...entry.meta, ...cloneMeta(n.instance) }, extraMeta: n.meta,
-      };
-      const reply = await this.deps.send(n.node, request, timeoutMs + 5000);
+      const request = this.requestFor(n.instance, 'notify', config, n.meta);
+      if (!request) return;
+      const reply = await this.deps.send(n.node, request, request.timeoutMs + 5000);
       if (!reply.ok || !reply.value.ok) this.deps.log(`notify (${n.meta['notify_type']}-${n.meta['notify_operation']}) of ${n.instance.id} on ${n.node} failed: ${reply.ok ? `rc ${reply.value.rc}` : reply.error.message}`);
     }));
     return true;
+  }
+
+  /** The request for one action of a primitive instance, from its configuration; undefined when it is no longer configured. */
+  private requestFor(rsc: Rsc, action: ResourceActionRequest['action'], config: ResourceConfigRecord, extraMeta?: Readonly<Record<string, string>>): ResourceActionRequest | undefined {
+    const entry = primitivesOf(config).find((p) => p.config.id === rsc.baseId);
+    if (!entry) return undefined;
+    const { config: p } = entry;
+    return {
+      token: this.deps.leadership.token, resource: historyIdOf(rsc), class: p.class, ...(p.provider === undefined ? {} : { provider: p.provider }), type: p.type,
+      action, intervalMs: 0, timeoutMs: timeoutOf(p, action, 0, config), params: { ...p.params }, meta: { ...entry.meta, ...cloneMeta(rsc) },
+      ...(extraMeta === undefined ? {} : { extraMeta: { ...extraMeta } }),
+    };
   }
 
   /** Fences a node; on success its history is erased. The revision is that of the last write, for the next plan to wait on. */
@@ -273,24 +290,29 @@ export class ResourceCoordinator {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.wake?.cancel();
     for (const c of this.cancels) c();
     this.cancels = [];
     await this.idle;
   }
 }
 
-/** The id a node's executor and history know a resource by: anonymous clone instances share their primitive's id. */
-export function historyIdOf(rsc: Rsc): string {
+/** The settings of the clone a resource is an instance of (or inside), if any. */
+function cloneOf(rsc: Rsc): Rsc['clone'] {
   let p = rsc.parent;
   while (p && !p.clone) p = p.parent;
-  return p?.clone && !p.clone.unique ? rsc.baseId : rsc.id;
+  return p?.clone;
+}
+
+/** The id a node's executor and history know a resource by: anonymous clone instances share their primitive's id. */
+function historyIdOf(rsc: Rsc): string {
+  const c = cloneOf(rsc);
+  return c && !c.unique ? rsc.baseId : rsc.id;
 }
 
 /** Clone settings as the meta attributes Pacemaker gives agents (OCF_RESKEY_CRM_meta_clone_max, ...). */
 function cloneMeta(rsc: Rsc): Record<string, string> {
-  let p = rsc.parent;
-  while (p && !p.clone) p = p.parent;
-  const c = p?.clone;
+  const c = cloneOf(rsc);
   if (!c) return {};
   return {
     'clone-max': String(c.max), 'clone-node-max': String(c.nodeMax), 'globally-unique': String(c.unique), notify: String(c.notify),

@@ -10,6 +10,7 @@ import { err, ok, type Failure, type Result } from '../core/result.js';
 import { createFencer, type Fencer, type FencerEnvironment } from '../fencing/fencer.js';
 import type { FenceDeviceConfig } from '../fencing/device.js';
 import type { ResourceConfigRecord } from './records.js';
+import { activeFenceDevices } from './config-lookup.js';
 
 export const defaultFenceAgentDirs: readonly string[] = ['/usr/sbin'];
 
@@ -26,9 +27,7 @@ export function fenceAgentPath(type: string, dirs: readonly string[]): Result<st
 
 export function fenceDevicesOf(config: ResourceConfigRecord, dirs: readonly string[]): Result<FenceDeviceConfig[], Failure> {
   const out: FenceDeviceConfig[] = [];
-  for (const r of config.resources) {
-    if (r.kind !== 'primitive' || r.class !== 'stonith') continue;
-    if (r.meta['target-role'] === 'Stopped') continue;
+  for (const r of activeFenceDevices(config)) {
     const path = fenceAgentPath(r.type, dirs);
     if (!path.ok) return err({ ...path.error, field: `resources.${r.id}.type` });
     const priority = Number(r.meta['priority'] ?? r.params['priority'] ?? 0);

@@ -6,7 +6,8 @@
 // Pure: `nowMs` and everything else come in as parameters.
 
 import type { NodeState } from '../membership/detector.js';
-import type { NodeStatus, PlannerInput, ResourceConfig } from './model.js';
+import type { NodeStatus, PlannerInput } from './model.js';
+import { activeFenceDevices, primitiveIds } from './config-lookup.js';
 import type { NodeHistoryRecord, ResourceConfigRecord } from './records.js';
 
 export interface SnapshotNode {
@@ -40,25 +41,12 @@ export interface BuiltInput {
   readonly fencing: boolean;
   /** Online nodes whose history does not cover every primitive yet: plan only when none is left. */
   readonly unready: readonly string[];
+  /** When time alone changes this input: the earliest moment a frozen unclean node passes its margin (wall ms). */
+  readonly changesAtMs: number | undefined;
 }
 
-/** Every primitive id of a resource tree (a clone's child counts once: anonymous history ids). */
-export function primitiveIds(resources: readonly ResourceConfig[]): string[] {
-  const out: string[] = [];
-  const walk = (r: ResourceConfig): void => {
-    if (r.kind === 'primitive') out.push(r.id);
-    else if (r.kind === 'group') r.children.forEach(walk);
-    else walk(r.child);
-  };
-  resources.forEach(walk);
-  return out;
-}
-
-const isFalse = (v: string | undefined): boolean => v !== undefined && /^(false|no|off|n|0)$/i.test(v);
-
-export function fencingConfigured(config: ResourceConfigRecord): boolean {
-  return !isFalse(config.options['stonith-enabled']) && config.resources.some((r) => r.kind === 'primitive' && r.class === 'stonith');
-}
+/** Whether a lost node is fenced: a fence device can act. Without one, leases stand in (decisions/0006). */
+export const fencingConfigured = (config: ResourceConfigRecord): boolean => activeFenceDevices(config).length > 0;
 
 type Membership = Pick<NodeStatus, 'inCluster' | 'controller' | 'join' | 'expected'>;
 const member: Membership = { inCluster: 'true', controller: 'online', join: 'member', expected: 'member' };
@@ -79,6 +67,7 @@ export function buildPlannerInput(s: ClusterSnapshot): BuiltInput {
   const fencing = fencingConfigured(s.config);
   const primitives = primitiveIds(s.config.resources);
   const unready: string[] = [];
+  let changesAtMs: number | undefined;
   const statuses: NodeStatus[] = [];
   const nodes = s.nodes.filter((n) => !n.left);
   for (const n of nodes) {
@@ -105,7 +94,10 @@ export function buildPlannerInput(s: ClusterSnapshot): BuiltInput {
     else if (fencing) membership = lost;
     // Without fencing, the node stopped its own resources before its lease could expire.
     else if (state.state === 'unclean' && s.nowMs - state.sinceMs >= s.leaseMarginMs) membership = down;
-    else [membership, freeze] = [frozen, true];
+    else {
+      [membership, freeze] = [frozen, true];
+      if (state.state === 'unclean') changesAtMs = Math.min(changesAtMs ?? Infinity, state.sinceMs + s.leaseMarginMs);
+    }
     // A node known to run nothing contributes no history: it was stopped, fenced or self-fenced.
     // Any other keeps even a previous stay's history until its probes replace it: what it ran
     // may still run, and nothing moves off a frozen or lost node before that is settled.
@@ -129,5 +121,5 @@ export function buildPlannerInput(s: ClusterSnapshot): BuiltInput {
     },
     status: { haveQuorum: true, executionDateS: Math.floor(s.nowMs / 1000), nodes: statuses },
   };
-  return { input, fencing, unready };
+  return { input, fencing, unready, changesAtMs };
 }

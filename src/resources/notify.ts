@@ -35,11 +35,11 @@ export interface Notification {
   readonly meta: Readonly<Record<string, string>>;
 }
 
-const primitivesOf = (r: Rsc): Rsc[] => (r.variant === 'primitive' ? [r] : r.children.flatMap(primitivesOf));
+const instancePrimitives = (r: Rsc): Rsc[] => (r.variant === 'primitive' ? [r] : r.children.flatMap(instancePrimitives));
 
 /** The notifications of one phase, given the transition's actions (required and runnable ones count) and the cluster's online nodes. */
 export function notificationsFor(phase: NotifyPhase, actions: readonly Action[], onlineNodes: readonly string[]): Notification[] {
-  const members = new Set(primitivesOf(phase.clone));
+  const members = new Set(instancePrimitives(phase.clone));
   const planned = (task: string): Action[] => actions.filter((a) => a.task === task && !a.optional && a.runnable && !a.pseudo && a.rsc !== undefined && members.has(a.rsc) && a.node !== undefined);
   const lists: Record<string, string> = {};
   const put = (name: string, entries: readonly { rsc: string; node: string }[]): void => {
